@@ -1,0 +1,108 @@
+"""Model configurations as small dataclasses, saved as JSON beside the weights.
+
+Sample rate, hop and latent size live here and nowhere else.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SignalConfig:
+    """Shared signal geometry: both teacher and student use it, so their latents align in time."""
+
+    sample_rate: int = 16000
+    n_fft: int = 640          # STFT window (40 ms)
+    stft_hop: int = 160       # STFT hop (10 ms)
+    latent_hop: int = 640     # samples per latent frame: 25 Hz at 16 kHz
+    latent_dim: int = 64
+    compress: float = 0.3     # magnitude compression of the input spectrum features
+
+    @property
+    def n_bins(self) -> int:
+        return self.n_fft // 2 + 1
+
+    @property
+    def stft_per_latent(self) -> int:
+        return self.latent_hop // self.stft_hop
+
+    @property
+    def frame_rate(self) -> float:
+        return self.sample_rate / self.latent_hop
+
+    @property
+    def synthesis_delay(self) -> int:
+        """Samples the overlap-add iSTFT lags behind its input frames."""
+        return self.n_fft - self.stft_hop
+
+    def validate(self) -> None:
+        if self.latent_hop % self.stft_hop:
+            raise ValueError("latent_hop must be a multiple of stft_hop")
+        if self.n_fft % self.stft_hop:
+            raise ValueError("n_fft must be a multiple of stft_hop")
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """Encoder/decoder trunk sizes (ConvNeXt-style 1-D blocks)."""
+
+    fine_channels: int = 256      # width at the STFT frame rate (100 Hz)
+    coarse_channels: int = 256    # width at the latent rate (25 Hz)
+    fine_blocks: int = 2          # blocks at 100 Hz, each side
+    coarse_blocks: int = 4        # blocks at 25 Hz, each side
+    kernel: int = 7
+    expansion: int = 2
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    kind: str = "student"                 # "teacher" (non-causal) or "student" (causal, streaming)
+    name: str = "f3edge-student"
+    signal: SignalConfig = field(default_factory=SignalConfig)
+    net: NetConfig = field(default_factory=NetConfig)
+    lookahead: int = 0                    # latent frames of lookahead (student only): 0 or 1
+    noise_sigma: float = 0.5              # max std of the bottleneck noise during training
+
+    @property
+    def causal(self) -> bool:
+        return self.kind == "student"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        d = dict(d)
+        signal = SignalConfig(**d.pop("signal", {}))
+        net = NetConfig(**d.pop("net", {}))
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown model config keys: {sorted(unknown)}")
+        return cls(signal=signal, net=net, **d)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ModelConfig":
+        return cls.from_dict(json.loads(text))
+
+
+# Named presets. The student sizes are what the distillation recipe trains.
+PRESETS: dict[str, ModelConfig] = {
+    "teacher": ModelConfig(
+        kind="teacher", name="f3edge-teacher",
+        net=NetConfig(fine_channels=224, coarse_channels=320, fine_blocks=2, coarse_blocks=4, kernel=7, expansion=2),
+    ),
+    "student-s": ModelConfig(
+        kind="student", name="f3edge-student-s", lookahead=1,
+        net=NetConfig(fine_channels=128, coarse_channels=160, fine_blocks=2, coarse_blocks=3, kernel=7, expansion=2),
+    ),
+    "student-xs": ModelConfig(
+        kind="student", name="f3edge-student-xs", lookahead=1,
+        net=NetConfig(fine_channels=96, coarse_channels=128, fine_blocks=1, coarse_blocks=2, kernel=7, expansion=2),
+    ),
+}

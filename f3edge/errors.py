@@ -1,0 +1,29 @@
+"""Exceptions the CLI turns into one line on stderr and exit status 2 (bad input)."""
+
+
+class F3EdgeInputError(Exception):
+    """Something wrong with what the user gave us (file, latents, model path, manifest)."""
+
+
+class AudioFileMissing(F3EdgeInputError):
+    pass
+
+
+class AudioDecodeError(F3EdgeInputError):
+    """Unreadable, corrupt, truncated or unsupported audio file."""
+
+
+class AudioTooShort(F3EdgeInputError):
+    pass
+
+
+class AudioNotFinite(F3EdgeInputError):
+    """NaN or infinite samples."""
+
+
+class LatentFileError(F3EdgeInputError):
+    """Latents that are malformed or were made by another model."""
+
+
+class CheckpointError(F3EdgeInputError):
+    """Missing, corrupted or mismatched model checkpoint."""

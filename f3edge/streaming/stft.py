@@ -1,0 +1,112 @@
+"""Causal STFT and inverse STFT as fixed-basis convolutions: no FFT op for any exporter to support.
+
+Frame t of the analysis covers samples [t*hop - (n_fft - hop), t*hop + hop): it ends with its hop block,
+so it needs no future samples. The synthesis is an overlap-add transposed convolution; its output lags
+the analysed signal by `n_fft - hop` samples (`SignalConfig.synthesis_delay`).
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .contract import State, StateSpec, StreamingModule
+from .conv import with_history
+
+
+def hann(n: int) -> Tensor:
+    k = torch.arange(n, dtype=torch.float64)
+    return 0.5 - 0.5 * torch.cos(2 * math.pi * k / n)  # periodic: overlap-adds to a constant
+
+
+def _dft_angles(n_fft: int) -> tuple[Tensor, Tensor]:
+    k = torch.arange(n_fft // 2 + 1, dtype=torch.float64)[:, None]
+    n = torch.arange(n_fft, dtype=torch.float64)[None, :]
+    ang = 2 * math.pi * k * n / n_fft
+    return torch.cos(ang), torch.sin(ang)
+
+
+class CausalSTFT(StreamingModule):
+    """(B, 1, L) audio -> (B, 2*n_bins, L/hop): real parts, then imaginary parts."""
+
+    def __init__(self, n_fft: int, hop: int):
+        super().__init__()
+        cos, sin = _dft_angles(n_fft)
+        w = hann(n_fft)[None, :]
+        basis = torch.cat([cos * w, -sin * w], dim=0)[:, None, :]
+        self.register_buffer("basis", basis.float(), persistent=False)
+        self.n_fft, self.hop = n_fft, hop
+        self.pad = n_fft - hop
+        self.time_stride = hop
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv1d(F.pad(x, (self.pad, 0)), self.basis, stride=self.hop)
+
+    def state_spec(self, batch: int = 1) -> list[StateSpec]:
+        return [StateSpec("history", (batch, 1, self.pad))]
+
+    def step(self, x: Tensor, state: State) -> tuple[Tensor, State]:
+        xx, new_state = with_history(x, state)
+        return F.conv1d(xx, self.basis, stride=self.hop), new_state
+
+    @property
+    def chunk_multiple(self) -> int:
+        return self.hop
+
+
+class CausalISTFT(StreamingModule):
+    """(B, 2*n_bins, T) spectrum -> (B, 1, T*hop) audio, delayed by n_fft - hop samples."""
+
+    def __init__(self, n_fft: int, hop: int):
+        super().__init__()
+        if n_fft % hop:
+            raise ValueError("n_fft must be a multiple of hop")
+        cos, sin = _dft_angles(n_fft)
+        coef = torch.full((n_fft // 2 + 1, 1), 2.0, dtype=torch.float64)
+        coef[0] = 1.0
+        coef[-1] = 1.0
+        w = hann(n_fft)
+        # Overlap-added w^2 is constant for a periodic Hann at hop <= n_fft/2: fold it into the basis.
+        envelope = (w ** 2).reshape(n_fft // hop, hop).sum(0).mean()
+        scale = coef / n_fft * w[None, :] / envelope
+        basis = torch.cat([cos * scale, -sin * scale], dim=0)[:, None, :]
+        self.register_buffer("basis", basis.float(), persistent=False)
+        self.n_fft, self.hop = n_fft, hop
+        self.tail = n_fft - hop
+        self.time_stride = Fraction(1, hop)
+
+    def forward(self, spec: Tensor) -> Tensor:
+        y = F.conv_transpose1d(spec, self.basis, stride=self.hop)
+        return y[..., : spec.shape[-1] * self.hop]
+
+    def forward_with_tail(self, spec: Tensor) -> Tensor:
+        """Full overlap-add output including the last frames' tail: (T-1)*hop + n_fft samples."""
+        return F.conv_transpose1d(spec, self.basis, stride=self.hop)
+
+    def state_spec(self, batch: int = 1) -> list[StateSpec]:
+        return [StateSpec("tail", (batch, 1, self.tail))]
+
+    def step(self, spec: Tensor, state: State) -> tuple[Tensor, State]:
+        y = F.conv_transpose1d(spec, self.basis, stride=self.hop)
+        n = spec.shape[-1] * self.hop
+        y = torch.cat([y[..., : self.tail] + state[0], y[..., self.tail:]], dim=-1)
+        return y[..., :n], (y[..., n:],)
+
+
+def compress_spectrum(spec: Tensor, power: float, eps: float = 1e-6) -> Tensor:
+    """Magnitude-compressed complex spectrum |X|^power * X/|X|, the encoder's input features."""
+    n = spec.shape[1] // 2
+    re, im = spec[:, :n], spec[:, n:]
+    mag2 = re * re + im * im + eps
+    scale = torch.pow(mag2, (power - 1.0) / 2.0)
+    return torch.cat([re * scale, im * scale], dim=1)
+
+
+def polar_to_spectrum(log_mag: Tensor, px: Tensor, py: Tensor, max_log: float = 7.0) -> Tensor:
+    """Decoder head output -> complex spectrum. The phase is the direction of (px, py); no atan/cos needed."""
+    mag = torch.exp(torch.clamp(log_mag, max=max_log))
+    inv = torch.rsqrt(px * px + py * py + 1e-6)
+    return torch.cat([mag * px * inv, mag * py * inv], dim=1)

@@ -1,0 +1,217 @@
+"""The public tokenizer: `tok = f3edge.load(); z = tok.encode(wav, sr); wav = tok.decode(z)`.
+
+Streaming sessions (`tok.stream()`, `tok.decode_stream()`) run the student's step functions over
+explicit state; whatever the push sizes, they produce exactly what the offline calls produce.
+"""
+from __future__ import annotations
+
+import numpy as np
+import soxr
+import torch
+
+from .audio import to_mono_resampled, validate_pcm
+from .checkpoint import LoadedModel, load_checkpoint
+from .errors import F3EdgeInputError
+from .models import F3Student
+from .registry import resolve_checkpoint_path
+
+
+class Tokenizer:
+    def __init__(self, loaded: LoadedModel):
+        self.loaded = loaded
+        self.model = loaded.model.eval()
+        self.cfg = loaded.config
+        s = self.cfg.signal
+        self.sample_rate, self.hop, self.latent_dim = s.sample_rate, s.latent_hop, s.latent_dim
+        self.frame_rate = s.frame_rate
+
+    @property
+    def model_id(self) -> str:
+        return self.loaded.model_id
+
+    @property
+    def sha256(self) -> str:
+        return self.loaded.sha256
+
+    @property
+    def is_streaming(self) -> bool:
+        return isinstance(self.model, F3Student)
+
+    @property
+    def algorithmic_latency_ms(self) -> float:
+        """Encoder: one latent frame plus lookahead. Decoder: the overlap-add synthesis delay."""
+        s = self.cfg.signal
+        enc = (1 + self.cfg.lookahead) * s.latent_hop
+        return 1000.0 * (enc + s.synthesis_delay) / s.sample_rate
+
+    def _prepare(self, wav, sr: int | None) -> np.ndarray:
+        if torch.is_tensor(wav):
+            wav = wav.detach().cpu().numpy()
+        x = np.asarray(wav, dtype=np.float32)
+        if x.ndim == 2:   # (L, C) channels-last, as soundfile returns
+            x = x.mean(axis=1) if x.shape[1] <= 8 else x.mean(axis=0)
+        x = validate_pcm(x, 1, "input audio")
+        x = to_mono_resampled(x, sr or self.sample_rate, self.sample_rate)
+        return validate_pcm(x, self.hop, "input audio")
+
+    @torch.inference_mode()
+    def encode(self, wav, sr: int | None = None) -> np.ndarray:
+        """Mono (or (L, C)) audio at `sr` (default: the model rate) -> (T, D) float32 latents,
+        T = ceil(L_resampled / latent_hop)."""
+        x = self._prepare(wav, sr)
+        if self.is_streaming:   # bounded memory on long inputs, identical to the full-sequence result
+            with self.stream() as s:
+                parts = [s.push(x[i:i + 30 * self.sample_rate]) for i in range(0, len(x), 30 * self.sample_rate)]
+                parts.append(s.flush())
+            return np.concatenate(parts, axis=0)
+        z = self.model.encode(torch.from_numpy(x)[None, None])
+        return z[0].T.contiguous().numpy()
+
+    @torch.inference_mode()
+    def decode(self, z, num_samples: int | None = None) -> np.ndarray:
+        """(T, D) latents -> mono float32 audio at the model rate, T * latent_hop samples (or trimmed)."""
+        z = np.asarray(z.detach().cpu() if torch.is_tensor(z) else z, dtype=np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim or z.shape[0] == 0:
+            raise F3EdgeInputError(f"latents must have shape (T>0, {self.latent_dim}), got {z.shape}")
+        if not np.isfinite(z).all():
+            raise F3EdgeInputError("latents contain NaN/inf")
+        if self.is_streaming:
+            with self.decode_stream() as s:
+                parts = [s.push(z[i:i + 750]) for i in range(0, len(z), 750)]
+                parts.append(s.flush())
+            y = np.concatenate(parts)
+        else:
+            y = self.model.decode(torch.from_numpy(z).T[None])[0, 0].numpy()
+        return y[:num_samples] if num_samples is not None else y
+
+    def reconstruct(self, wav, sr: int | None = None) -> np.ndarray:
+        x = self._prepare(wav, sr)
+        return self.decode(self.encode(x), num_samples=len(x))
+
+    def stream(self, sr: int | None = None) -> "EncoderStream":
+        self._need_streaming()
+        return EncoderStream(self.model, sr or self.sample_rate)
+
+    def decode_stream(self) -> "DecoderStream":
+        self._need_streaming()
+        return DecoderStream(self.model)
+
+    def _need_streaming(self) -> None:
+        if not self.is_streaming:
+            raise F3EdgeInputError(f"{self.model_id} is a non-causal model: it cannot stream (use a student)")
+
+    def info(self) -> dict:
+        m = self.model
+        s = self.cfg.signal
+        return {
+            "model_id": self.model_id, "sha256": self.sha256, "kind": self.cfg.kind,
+            "parameters": m.num_parameters(), "encoder_parameters": m.num_parameters("encoder"),
+            "decoder_parameters": m.num_parameters("decoder"),
+            "weights_bytes": self.loaded.path.joinpath("model.safetensors").stat().st_size,
+            "sample_rate": s.sample_rate, "latent_hop": s.latent_hop, "frame_rate_hz": s.frame_rate,
+            "latent_dim": s.latent_dim, "lookahead_frames": self.cfg.lookahead,
+            "streaming": self.is_streaming, "algorithmic_latency_ms": self.algorithmic_latency_ms,
+            "train": {k: v for k, v in self.loaded.meta.items() if k.startswith("train") or k == "recipe"},
+        }
+
+
+class EncoderStream:
+    """push(pcm) -> (n, D) latents as soon as their frames (plus lookahead) are complete; flush() -> rest."""
+
+    def __init__(self, model: F3Student, sr: int):
+        self.model = model
+        s = model.cfg.signal
+        self.hop, self.dim, self.lookahead = s.latent_hop, s.latent_dim, model.cfg.lookahead
+        self.state = model.encoder_init_state(1)
+        self.buffer = np.zeros(0, np.float32)
+        self.to_skip = self.lookahead
+        self.resampler = soxr.ResampleStream(sr, s.sample_rate, 1, dtype="float32") if sr != s.sample_rate else None
+        self.closed = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.closed = True
+        return False
+
+    @torch.inference_mode()
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        z, self.state = self.model.encoder_step(torch.from_numpy(x)[None, None], self.state)
+        z = z[0].T.numpy()
+        if self.to_skip:
+            drop = min(self.to_skip, len(z))
+            z, self.to_skip = z[drop:], self.to_skip - drop
+        return z
+
+    def push(self, pcm) -> np.ndarray:
+        if self.closed:
+            raise RuntimeError("stream already flushed")
+        x = np.asarray(pcm, dtype=np.float32).reshape(-1)
+        if not np.isfinite(x).all():
+            raise F3EdgeInputError("pushed audio contains NaN/inf samples")
+        if self.resampler is not None:
+            x = self.resampler.resample_chunk(x)
+        self.buffer = np.concatenate([self.buffer, x]) if len(self.buffer) else x
+        n = (len(self.buffer) // self.hop) * self.hop
+        if n == 0:
+            return np.zeros((0, self.dim), np.float32)
+        ready, self.buffer = self.buffer[:n], self.buffer[n:]
+        return self._run(np.ascontiguousarray(ready))
+
+    def flush(self) -> np.ndarray:
+        """Pad the last partial frame with zeros and run the lookahead frames out."""
+        if self.resampler is not None:
+            tail = self.resampler.resample_chunk(np.zeros(0, np.float32), last=True)
+            self.buffer = np.concatenate([self.buffer, tail])
+        pad = (-len(self.buffer)) % self.hop + self.lookahead * self.hop
+        x = np.concatenate([self.buffer, np.zeros(pad, np.float32)])
+        self.buffer = np.zeros(0, np.float32)
+        self.closed = True
+        if len(x) == 0:
+            return np.zeros((0, self.dim), np.float32)
+        return self._run(x)
+
+
+class DecoderStream:
+    """push((n, D) latents) -> audio, time-aligned with the encoder input; flush() -> the last samples."""
+
+    def __init__(self, model: F3Student):
+        self.model = model
+        self.dim = model.cfg.signal.latent_dim
+        self.state = model.decoder_init_state(1)
+        self.to_skip = model.cfg.signal.synthesis_delay
+        self.closed = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.closed = True
+        return False
+
+    def _align(self, y: np.ndarray) -> np.ndarray:
+        if self.to_skip:
+            drop = min(self.to_skip, len(y))
+            y, self.to_skip = y[drop:], self.to_skip - drop
+        return y
+
+    @torch.inference_mode()
+    def push(self, z) -> np.ndarray:
+        if self.closed:
+            raise RuntimeError("stream already flushed")
+        z = np.asarray(z, dtype=np.float32).reshape(-1, self.dim)
+        if len(z) == 0:
+            return np.zeros(0, np.float32)
+        y, self.state = self.model.decoder_step(torch.from_numpy(z).T[None].contiguous(), self.state)
+        return self._align(y[0, 0].numpy())
+
+    @torch.inference_mode()
+    def flush(self) -> np.ndarray:
+        self.closed = True
+        return self._align(self.model.decoder_tail(self.state)[0, 0].numpy())
+
+
+def load(name_or_path: str | None = None) -> Tokenizer:
+    """Load a bundled model by name (default: the bundled default student) or a checkpoint folder."""
+    return Tokenizer(load_checkpoint(resolve_checkpoint_path(name_or_path)))

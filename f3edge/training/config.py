@@ -1,0 +1,49 @@
+"""Training run configuration (one JSON file per run; see configs/)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TrainConfig:
+    model: str = "teacher"                 # preset name (f3edge.config.PRESETS) or a model-config JSON path
+    data: str = "data/corpus"              # corpus manifest, folder with manifest.tsv, or folder of audio
+    out: str = "runs/teacher"
+    teacher: str | None = None             # distillation: teacher checkpoint dir or registry name
+    steps: int = 20000
+    batch_size: int = 12
+    segment_seconds: float = 1.28
+    lr: float = 1e-3
+    min_lr_ratio: float = 0.05
+    warmup_steps: int = 500
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999
+    ema_start: int = 200
+    sigma_warmup_steps: int = 2000         # bottleneck noise ramps from 0 to its max over these steps
+    mel_weight: float = 1.0
+    stft_weight: float = 1.0
+    latent_weight: float = 10.0            # distillation: student-vs-teacher latent MSE
+    bf16: bool = True
+    seed: int = 0
+    threads: int = 0                       # 0: leave torch's default
+    ckpt_every: int = 250
+    log_every: int = 25
+    keep_speech_only: bool = True
+    time_limit_minutes: float = 0.0        # stop cleanly (with a checkpoint) after this long; 0 = no limit
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2)
+
+    @classmethod
+    def from_file(cls, path: str, **overrides) -> "TrainConfig":
+        with open(path) as f:
+            d = json.load(f)
+        d.update({k: v for k, v in overrides.items() if v is not None})
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown training config keys {sorted(unknown)}")
+        return cls(**d)

@@ -1,0 +1,289 @@
+"""The training loop shared by `f3edge train` (teacher) and `f3edge distill` (student).
+
+GPU-ready: device selection, bf16 autocast (CPU AMX or CUDA), DDP through torchrun (gloo on CPU,
+nccl on CUDA). Resumable: `last.pt` holds model, optimizer, scheduler, EMA, RNG and data-sampler
+state and is written atomically every `ckpt_every` steps, so a SIGKILLed run continues exactly.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import math
+import os
+import random
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from ..checkpoint import load_checkpoint, save_checkpoint
+from ..config import PRESETS, ModelConfig
+from ..data import CropConfig, CropSampler, load_clips, training_split
+from ..losses import ReconstructionLoss
+from ..models import F3Codec, build_model
+from .config import TrainConfig
+from .objectives import AutoencoderObjective, DistillObjective, autocast
+
+CSV_FIELDS = ["step", "time_s", "lr", "sigma", "loss", "mel", "stft", "latent_mse", "latent_snr_db", "grad_norm"]
+
+
+def pick_device() -> torch.device:
+    if torch.cuda.is_available():
+        local = int(os.environ.get("LOCAL_RANK", 0))
+        torch.cuda.set_device(local)
+        return torch.device("cuda", local)
+    return torch.device("cpu")
+
+
+def resolve_model_config(spec: str) -> ModelConfig:
+    if spec in PRESETS:
+        return PRESETS[spec]
+    path = Path(spec)
+    if path.is_file():
+        return ModelConfig.from_json(path.read_text())
+    raise ValueError(f"unknown model '{spec}': use one of {sorted(PRESETS)} or a config JSON path")
+
+
+def lr_factor(step: int, cfg: TrainConfig) -> float:
+    if step < cfg.warmup_steps:
+        return (step + 1) / cfg.warmup_steps
+    t = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
+    return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
+
+
+class EMA:
+    def __init__(self, model: nn.Module, decay: float):
+        self.decay = decay
+        self.shadow = copy.deepcopy(model).eval()
+        for p in self.shadow.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: nn.Module, decay: float | None = None) -> None:
+        d = self.decay if decay is None else decay
+        for s, p in zip(self.shadow.parameters(), model.parameters()):
+            s.lerp_(p.detach(), 1 - d)
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, distill: bool = False):
+        self.cfg = cfg
+        self.distill = distill
+        self.world = int(os.environ.get("WORLD_SIZE", 1))
+        self.rank = int(os.environ.get("RANK", 0))
+        self.device = pick_device()
+        if self.world > 1 and not dist.is_initialized():
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        self.out = Path(cfg.out)
+        if self.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / "train_config.json").write_text(cfg.to_json())
+
+        torch.manual_seed(cfg.seed)
+        self.model_cfg = resolve_model_config(cfg.model)
+        self.model = build_model(self.model_cfg).to(self.device)
+        self.teacher: F3Codec | None = None
+        if distill:
+            if not cfg.teacher:
+                raise ValueError("distillation needs a teacher checkpoint")
+            from ..registry import resolve_checkpoint_path
+            loaded = load_checkpoint(resolve_checkpoint_path(cfg.teacher))
+            self.teacher = loaded.model.to(self.device).eval()
+            for p in self.teacher.parameters():
+                p.requires_grad_(False)
+            self.teacher_sha = loaded.sha256
+            if loaded.config.signal != self.model_cfg.signal:
+                raise ValueError("teacher and student must share the signal config (rate, hop, D)")
+        recon = ReconstructionLoss(self.model_cfg.signal.sample_rate, cfg.mel_weight, cfg.stft_weight)
+        self.objective = (DistillObjective(self.model, recon, cfg.bf16, cfg.latent_weight) if distill
+                          else AutoencoderObjective(self.model, recon, cfg.bf16))
+        self.wrapped = self.objective
+        if self.world > 1:
+            self.wrapped = nn.parallel.DistributedDataParallel(self.objective)
+
+        clips = load_clips(cfg.data)
+        if cfg.keep_speech_only:
+            clips = training_split(clips)
+        self.sampler = CropSampler(clips, CropConfig(seconds=cfg.segment_seconds,
+                                                     sample_rate=self.model_cfg.signal.sample_rate),
+                                   seed=cfg.seed * 1000 + self.rank)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, betas=(0.8, 0.99),
+                                     weight_decay=cfg.weight_decay)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda s: lr_factor(s, cfg))
+        self.ema = EMA(self.model, cfg.ema_decay)
+        self.step = 0
+        self.elapsed = 0.0
+        self._resume()
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    # --- checkpointing ---
+    def _state(self) -> dict:
+        return {
+            "step": self.step, "elapsed": self.elapsed,
+            "model": self.model.state_dict(), "ema": self.ema.shadow.state_dict(),
+            "opt": self.opt.state_dict(), "sched": self.sched.state_dict(),
+            "torch_rng": torch.get_rng_state(), "numpy_rng": np.random.get_state(), "py_rng": random.getstate(),
+            "sampler": self.sampler.state_dict(), "model_config": self.model_cfg.to_dict(),
+            "world": self.world,
+        }
+
+    def save(self) -> None:
+        # Every rank keeps its own sampler/RNG state; rank 0 also owns the shared model state.
+        path = self.out / ("last.pt" if self.rank == 0 else f"last.rank{self.rank}.pt")
+        tmp = path.with_suffix(".pt.tmp")
+        torch.save(self._state(), tmp)
+        os.replace(tmp, path)
+
+    def _resume(self) -> None:
+        path = self.out / ("last.pt" if self.rank == 0 else f"last.rank{self.rank}.pt")
+        if not path.exists():
+            return
+        s = torch.load(path, map_location=self.device, weights_only=False)
+        self.model.load_state_dict(s["model"])
+        self.ema.shadow.load_state_dict(s["ema"])
+        self.opt.load_state_dict(s["opt"])
+        self.sched.load_state_dict(s["sched"])
+        torch.set_rng_state(s["torch_rng"])
+        np.random.set_state(s["numpy_rng"])
+        random.setstate(s["py_rng"])
+        self.sampler.load_state_dict(s["sampler"])
+        self.step, self.elapsed = s["step"], s["elapsed"]
+        if self.is_main:
+            self._truncate_log(self.step)
+            print(f"resumed from {path} at step {self.step}", file=sys.stderr)
+
+    def _truncate_log(self, step: int) -> None:
+        log = self.out / "train_log.csv"
+        if not log.exists():
+            return
+        with open(log, newline="") as f:
+            rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
+        with open(log, "w", newline="") as f:
+            w = csv.DictWriter(f, CSV_FIELDS)
+            w.writeheader()
+            w.writerows(rows)
+
+    # --- loop ---
+    def sigma(self) -> float:
+        ramp = min(1.0, self.step / max(1, self.cfg.sigma_warmup_steps))
+        return self.model_cfg.noise_sigma * ramp
+
+    def train_step(self) -> dict[str, float]:
+        cfg = self.cfg
+        wav = torch.from_numpy(self.sampler.batch(cfg.batch_size)).to(self.device)
+        sigma = self.sigma()
+        if self.distill:
+            with torch.no_grad(), autocast(self.device, cfg.bf16):
+                zt = self.teacher.encode(wav).float()
+            out = self.wrapped(wav, sigma, zt)
+        else:
+            out = self.wrapped(wav, sigma)
+        self.opt.zero_grad(set_to_none=True)
+        out["loss"].backward()
+        gnorm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        self.opt.step()
+        self.sched.step()
+        self.step += 1
+        if self.step >= cfg.ema_start:
+            self.ema.update(self.model)
+        else:
+            self.ema.update(self.model, decay=0.0)
+        row = {k: float(v.detach()) for k, v in out.items()}
+        row.update(sigma=sigma, grad_norm=float(gnorm), lr=self.sched.get_last_lr()[0])
+        return row
+
+    def run(self) -> Path | None:
+        cfg = self.cfg
+        writer = self._tensorboard()
+        log_path = self.out / "train_log.csv"
+        new_log = not log_path.exists()
+        stop = {"now": False}
+        signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__("now", True))
+        bar = self._progress()
+        t0 = time.time() - self.elapsed
+        session_start = time.time()
+        acc: dict[str, list[float]] = {}
+        with open(log_path, "a", newline="") if self.is_main else open(os.devnull, "w") as logf:
+            w = csv.DictWriter(logf, CSV_FIELDS, extrasaction="ignore")
+            if new_log and self.is_main:
+                w.writeheader()
+            while self.step < cfg.steps and not stop["now"]:
+                row = self.train_step()
+                for k, v in row.items():
+                    acc.setdefault(k, []).append(v)
+                self.elapsed = time.time() - t0
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{row['loss']:.3f}", mel=f"{row['mel']:.3f}")
+                if self.step % cfg.log_every == 0:
+                    mean = {k: float(np.mean(v)) for k, v in acc.items()}
+                    acc = {}
+                    mean.update(step=self.step, time_s=round(self.elapsed, 1))
+                    if self.is_main:
+                        w.writerow(mean)
+                        logf.flush()
+                        if writer is not None:
+                            for k, v in mean.items():
+                                if k not in ("step",):
+                                    writer.add_scalar(f"train/{k}", v, self.step)
+                        if bar is None:
+                            print(f"step {self.step} " + " ".join(f"{k}={v:.4g}" for k, v in mean.items()
+                                                                    if k in ("loss", "mel", "stft", "latent_snr_db")),
+                                  file=sys.stderr, flush=True)
+                if self.step % cfg.ckpt_every == 0:
+                    self.save()
+                if cfg.time_limit_minutes and time.time() - session_start > cfg.time_limit_minutes * 60:
+                    break
+        self.save()
+        if bar is not None:
+            bar.close()
+        if writer is not None:
+            writer.close()
+        if self.world > 1:
+            dist.barrier()
+        result = None
+        if self.is_main:
+            result = self.export()
+        return result
+
+    def export(self) -> Path:
+        """EMA weights -> a safetensors checkpoint folder `out/model`."""
+        meta = {"train_steps": self.step, "train_cpu_seconds": round(self.elapsed, 1),
+                "world_size": self.world, "recipe": "distill" if self.distill else "autoencoder"}
+        if self.distill:
+            meta["teacher_sha256"] = self.teacher_sha
+        return save_checkpoint(self.ema.shadow, self.out / "model", meta)
+
+    def _tensorboard(self):
+        if not self.is_main:
+            return None
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except Exception:  # tensorboard is an optional dependency
+            return None
+        return SummaryWriter(str(self.out / "tb"))
+
+    def _progress(self):
+        if not self.is_main or not sys.stderr.isatty():
+            return None
+        from tqdm import tqdm
+        return tqdm(total=self.cfg.steps, initial=self.step, unit="step", dynamic_ncols=True)
+
+
+def train(cfg: TrainConfig, distill: bool = False) -> Path | None:
+    trainer = Trainer(cfg, distill=distill)
+    try:
+        return trainer.run()
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()

@@ -1,0 +1,1 @@
+"""Manifest-driven streaming runtimes over exported artifacts (installed as `f3edge.runtimes`)."""
