@@ -69,11 +69,42 @@ def _encode_file(tok, path: str) -> tuple[np.ndarray, int]:
     return np.concatenate(parts, axis=0), n
 
 
-def cmd_encode(a) -> int:
+class ArtifactCodec:
+    """An exported artifact behind the tokenizer interface the CLI uses (manifest-driven)."""
+
+    def __init__(self, runtime: str, artifact: str):
+        from .runtimes import open as open_artifact
+        self.art = open_artifact(artifact)
+        m = self.art.manifest
+        if m["runtime"] != runtime and not (runtime == "onnx" and m["runtime"] == "onnxruntime") \
+                and not (runtime == "tflite" and m["runtime"] == "litert"):
+            raise UsageError(f"{artifact}: is a {m['runtime']} artifact, not {runtime}")
+        self.sample_rate, self.hop, self.latent_dim = m["sample_rate"], m["chunk_samples"], m["latent_dim"]
+        self.frame_rate = m["sample_rate"] / m["hop"]
+        self.model_id, self.sha256 = m["model_id"], m["checkpoint_sha256"]
+        self.is_streaming = True
+        self.art.runner("encoder"), self.art.runner("decoder")   # load now: bad artifacts fail before any work
+
+    def stream(self):
+        return self.art.encoder()
+
+    def decode(self, z, num_samples=None):
+        return self.art.decode(z, num_samples)
+
+
+def _load(a):
+    if getattr(a, "runtime", None) and a.runtime != "torch":
+        if not a.artifact:
+            raise UsageError("--runtime needs --artifact DIR (an f3edge export folder)")
+        return ArtifactCodec(a.runtime, a.artifact)
     from . import load
+    return load(a.model)
+
+
+def cmd_encode(a) -> int:
     from .latents import LatentFile, save_latents
     out = _check_output(a.input, a.output)
-    tok = load(a.model)
+    tok = _load(a)
     z, n = _encode_file(tok, a.input)
     save_latents(out, LatentFile(z, tok.sample_rate, tok.frame_rate, tok.model_id, tok.sha256, n))
     print(f"{out}: {z.shape[0]} frames x {z.shape[1]} ({n / tok.sample_rate:.2f} s, model {tok.model_id})")
@@ -81,12 +112,11 @@ def cmd_encode(a) -> int:
 
 
 def cmd_decode(a) -> int:
-    from . import load
     from .audio import write_audio
     from .errors import LatentFileError
     from .latents import load_latents
     out = _check_output(a.input, a.output)
-    tok = load(a.model)
+    tok = _load(a)
     lf = load_latents(a.input, tok.latent_dim)
     if lf.model_sha256 != tok.sha256 and not a.force:
         raise LatentFileError(f"{a.input}: latents were made by {lf.model_id} ({lf.model_sha256[:12]}), not by "
@@ -98,11 +128,10 @@ def cmd_decode(a) -> int:
 
 
 def cmd_reconstruct(a) -> int:
-    from . import load
     from .audio import write_audio
     from .latents import LatentFile, save_latents
     out = _check_output(a.input, a.output)
-    tok = load(a.model)
+    tok = _load(a)
     z, n = _encode_file(tok, a.input)
     y = tok.decode(z, num_samples=n)
     if a.latents:
@@ -156,6 +185,52 @@ def cmd_distill(a) -> int:
     return 0
 
 
+def cmd_eval(a) -> int:
+    from . import load
+    from .evaluation import evaluate, speech_clips, to_markdown, write_report
+    tok = load(a.model)
+    teacher = load(a.teacher) if a.teacher else None
+    clips = speech_clips(a.data)
+    if not clips:
+        raise UsageError(f"{a.data}: no speech clips found")
+    if a.limit:
+        clips = clips[: a.limit]
+    bar = _progress(len(clips), "file")
+    result = evaluate(tok, clips, teacher=teacher, progress=(lambda r: bar.update(1)) if bar else None)
+    if bar is not None:
+        bar.close()
+    if a.json:
+        j, m = write_report(result, a.json)
+        print(f"report: {j} and {m}")
+    print(to_markdown(result).split("\n\n")[1])
+    return 0
+
+
+def cmd_export(a) -> int:
+    from . import load
+    from .audio import read_audio
+    from .export.pipeline import TARGETS, ExportError, export_target
+    tok = load(a.model)
+    targets = list(TARGETS) if a.target == "all" else [a.target]
+    from .samples_path import sample
+    parity_files = a.parity_data or [str(sample())]
+    clips = [read_audio(p, tok.sample_rate, min_samples=tok.hop) for p in parity_files]
+    failed = []
+    for target in targets:
+        try:
+            export_target(tok, target, a.precision, Path(a.output), clips, calibration=a.calibration,
+                          log=lambda m: print(m, flush=True))
+        except ExportError as e:
+            print(f"f3edge: {e}", file=sys.stderr)
+            failed.append(target)
+        except F3EdgeInputError as e:
+            if len(targets) == 1:
+                raise
+            print(f"f3edge: {target} skipped: {e}", file=sys.stderr)
+            failed.append(target)
+    return EXIT_INTERNAL if failed else 0
+
+
 def cmd_data_build(a) -> int:
     from .data.corpus import build_corpus
     manifest = build_corpus(a.out, packages=a.packages.split(",") if a.packages else None,
@@ -171,17 +246,22 @@ def build_parser() -> argparse.ArgumentParser:
     def add_model(sp):
         sp.add_argument("--model", default=None, help="bundled model name or checkpoint folder (default: bundled student)")
 
+    def add_runtime(sp):
+        sp.add_argument("--runtime", default=None, choices=["torch", "onnx", "executorch", "tflite", "coreml"],
+                        help="run an exported artifact instead of the PyTorch model")
+        sp.add_argument("--artifact", default=None, help="export folder holding manifest.json")
+
     sp = sub.add_parser("encode", help="audio file -> latents .npz")
-    sp.add_argument("input"); sp.add_argument("-o", "--output", required=True); add_model(sp)
+    sp.add_argument("input"); sp.add_argument("-o", "--output", required=True); add_model(sp); add_runtime(sp)
     sp.set_defaults(func=cmd_encode)
 
     sp = sub.add_parser("decode", help="latents .npz -> audio file")
-    sp.add_argument("input"); sp.add_argument("-o", "--output", required=True); add_model(sp)
+    sp.add_argument("input"); sp.add_argument("-o", "--output", required=True); add_model(sp); add_runtime(sp)
     sp.add_argument("--force", action="store_true", help="decode latents made by another model")
     sp.set_defaults(func=cmd_decode)
 
     sp = sub.add_parser("reconstruct", help="audio -> latents -> audio")
-    sp.add_argument("input"); sp.add_argument("-o", "--output", required=True); add_model(sp)
+    sp.add_argument("input"); sp.add_argument("-o", "--output", required=True); add_model(sp); add_runtime(sp)
     sp.add_argument("--latents", default=None, help="also save the latents here (.npz)")
     sp.set_defaults(func=cmd_reconstruct)
 
@@ -198,6 +278,23 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "distill":
             sp.add_argument("--teacher", default=None)
         sp.set_defaults(func=func)
+
+    sp = sub.add_parser("eval", help="quality on a folder or manifest of speech (PESQ, STOI, log-mel, SI-SDR)")
+    sp.add_argument("--data", required=True, help="folder of audio, folder with manifest.tsv, or a manifest")
+    add_model(sp)
+    sp.add_argument("--teacher", default=None, help="also measure latent SNR and cross-decoding against this model")
+    sp.add_argument("--json", default=None, help="write the JSON report here (and a .md beside it)")
+    sp.add_argument("--limit", type=int, default=0, help="evaluate only the first N clips")
+    sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("export", help="export the streaming student for on-device runtimes (with parity gate)")
+    sp.add_argument("--target", required=True, choices=["executorch", "coreml", "onnx", "tflite", "all"])
+    sp.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
+    sp.add_argument("-o", "--output", required=True, help="folder; each target lands in OUT/<target>-<precision>/")
+    add_model(sp)
+    sp.add_argument("--calibration", nargs="+", default=None, help="speech files for int8 calibration")
+    sp.add_argument("--parity-data", nargs="+", default=None, help="speech files for the parity check")
+    sp.set_defaults(func=cmd_export)
 
     sp = sub.add_parser("data", help="training data")
     dsub = sp.add_subparsers(dest="data_command", required=True)

@@ -63,7 +63,7 @@ class ModelConfig:
     signal: SignalConfig = field(default_factory=SignalConfig)
     net: NetConfig = field(default_factory=NetConfig)
     lookahead: int = 0                    # latent frames of lookahead (student only): 0 or 1
-    noise_sigma: float = 0.5              # max std of the bottleneck noise during training
+    noise_sigma: float = 0.2              # max std of the bottleneck noise during training
 
     @property
     def causal(self) -> bool:

@@ -1,1 +1,42 @@
-"""Manifest-driven streaming runtimes over exported artifacts (installed as `f3edge.runtimes`)."""
+"""Manifest-driven streaming runtimes over exported artifacts (installed as `f3edge.runtimes`).
+
+    art = f3edge.runtimes.open("exports/onnx-int8")
+    with art.encoder() as enc:
+        z = enc.push(pcm); z_tail = enc.flush()
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .manifest import ManifestError, read_manifest, write_manifest
+from .session import Artifact, DecoderSession, EncoderSession
+
+RUNTIMES = ("onnxruntime", "executorch", "litert", "coreml")
+
+
+def _make_runner(path: Path, manifest: dict, part: str, threads: int = 0):
+    runtime = manifest["runtime"]
+    file = path / manifest[part]["file"]
+    if runtime == "onnxruntime":
+        from .onnxruntime_runner import OnnxRuntimeRunner
+        return OnnxRuntimeRunner(file, manifest[part], threads)
+    if runtime == "executorch":
+        from .executorch_runner import ExecuTorchRunner
+        return ExecuTorchRunner(file, manifest[part], threads)
+    if runtime == "litert":
+        from .litert_runner import LiteRTRunner
+        return LiteRTRunner(file, manifest[part], threads)
+    if runtime == "coreml":
+        from .coreml_runner import CoreMLRunner
+        return CoreMLRunner(file, manifest[part], threads)
+    raise ManifestError(f"{path}: unknown runtime '{runtime}' (known: {', '.join(RUNTIMES)})")
+
+
+def open(artifact_dir: str | Path, threads: int = 0) -> Artifact:  # noqa: A001 - mirrors builtins.open on purpose
+    path = Path(artifact_dir)
+    manifest = read_manifest(path)
+    return Artifact(path, manifest, lambda p, m, part: _make_runner(p, m, part, threads))
+
+
+__all__ = ["open", "Artifact", "EncoderSession", "DecoderSession", "ManifestError", "read_manifest",
+           "write_manifest", "RUNTIMES"]

@@ -35,9 +35,8 @@ def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
 def speech_16k() -> np.ndarray:
     """A real speech clip bundled with the package (CMU ARCTIC a0007), 16 kHz mono."""
     import soundfile as sf
-    import f3edge
-    path = Path(f3edge.__file__).parent / "samples" / "arctic_a0007.flac"
-    x, sr = sf.read(path, dtype="float32")
+    from f3edge.samples_path import sample
+    x, sr = sf.read(sample(), dtype="float32")
     assert sr == 16000
     return x
 

@@ -4,7 +4,7 @@ Both share the framing of `SignalConfig`, so latent k of either model summarises
 (k+1)*latent_hop and the two latent streams align frame for frame. The teacher's blocks see both
 directions; the student's are causal and stream with explicit state.
 
-    encoder: STFT -> |X|^c features -> conv -> fine blocks (100 Hz) -> stride-4 conv -> coarse blocks (25 Hz) -> D
+    encoder: STFT -> (log|X|^2, |X|^c phase) features -> conv -> fine blocks (100 Hz) -> stride-4 conv -> coarse blocks (25 Hz) -> D
     decoder: D -> conv -> coarse blocks -> stride-4 transposed conv -> fine blocks -> (log|X|, phase xy) -> iSTFT
 """
 from __future__ import annotations
@@ -15,21 +15,21 @@ from torch import Tensor, nn
 
 from ..config import ModelConfig
 from ..streaming import (CausalConv1d, CausalConvTranspose1d, CausalISTFT, CausalSTFT, State, StateSpec,
-                         StreamingModule, StreamingSequential, compress_spectrum, polar_to_spectrum,
+                         StreamingModule, StreamingSequential, spectral_features, polar_to_spectrum,
                          split_state)
 from .blocks import ConvNeXtBlock, make_conv
 from .bottleneck import NoisyChannelNorm, channel_normalize
 
 
 class SpectralFeatures(StreamingModule):
-    """Stateless pointwise map from the complex STFT to compressed features."""
+    """Stateless pointwise map from the complex STFT to log-power + compressed complex features."""
 
     def __init__(self, power: float):
         super().__init__()
         self.power = power
 
     def forward(self, spec: Tensor) -> Tensor:
-        return compress_spectrum(spec, self.power)
+        return spectral_features(spec, self.power)
 
     def step(self, x: Tensor, state: State) -> tuple[Tensor, State]:
         return self(x), ()
@@ -72,7 +72,7 @@ def build_encoder(cfg: ModelConfig) -> StreamingSequential:
     return StreamingSequential(
         CausalSTFT(s.n_fft, s.stft_hop),
         SpectralFeatures(s.compress),
-        make_conv(2 * s.n_bins, n.fine_channels, 1, causal),
+        make_conv(3 * s.n_bins, n.fine_channels, 1, causal),
         *[ConvNeXtBlock(n.fine_channels, n.kernel, n.expansion, causal) for _ in range(n.fine_blocks)],
         CausalConv1d(n.fine_channels, n.coarse_channels, r, stride=r),
         *[ConvNeXtBlock(n.coarse_channels, n.kernel, n.expansion, causal) for _ in range(n.coarse_blocks)],

@@ -1,10 +1,10 @@
 """Streaming building blocks with functional state (see contract.py)."""
 from .contract import State, StateSpec, StreamingModule, StreamingSequential, split_state
 from .conv import CausalConv1d, CausalConvTranspose1d, with_history
-from .stft import CausalISTFT, CausalSTFT, compress_spectrum, polar_to_spectrum
+from .stft import CausalISTFT, CausalSTFT, spectral_features, polar_to_spectrum
 
 __all__ = [
     "State", "StateSpec", "StreamingModule", "StreamingSequential", "split_state",
     "CausalConv1d", "CausalConvTranspose1d", "with_history",
-    "CausalSTFT", "CausalISTFT", "compress_spectrum", "polar_to_spectrum",
+    "CausalSTFT", "CausalISTFT", "spectral_features", "polar_to_spectrum",
 ]

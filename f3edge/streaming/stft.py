@@ -96,13 +96,15 @@ class CausalISTFT(StreamingModule):
         return y[..., :n], (y[..., n:],)
 
 
-def compress_spectrum(spec: Tensor, power: float, eps: float = 1e-6) -> Tensor:
-    """Magnitude-compressed complex spectrum |X|^power * X/|X|, the encoder's input features."""
+def spectral_features(spec: Tensor, power: float, eps: float = 1e-6) -> Tensor:
+    """The encoder's input: scaled log power, then the magnitude-compressed complex spectrum
+    |X|^power * X/|X| (3 * n_bins channels). The explicit log power matters: a conv net recovers
+    magnitudes from (re, im) only slowly, and training stalled on a blurred spectrum without it."""
     n = spec.shape[1] // 2
     re, im = spec[:, :n], spec[:, n:]
-    mag2 = re * re + im * im + eps
-    scale = torch.pow(mag2, (power - 1.0) / 2.0)
-    return torch.cat([re * scale, im * scale], dim=1)
+    log_power = torch.log(re * re + im * im + eps)
+    scale = torch.exp(((power - 1.0) / 2.0) * log_power)   # = mag2**((p-1)/2); exp/log delegate to XNNPACK, pow does not
+    return torch.cat([0.1 * log_power, re * scale, im * scale], dim=1)
 
 
 def polar_to_spectrum(log_mag: Tensor, px: Tensor, py: Tensor, max_log: float = 7.0) -> Tensor:

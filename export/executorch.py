@@ -1,0 +1,48 @@
+"""ExecuTorch `.pte` with the XNNPACK delegate (fp32; int8 through PT2E static quantization)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .steps import example_inputs
+
+TARGET = {"target": "executorch", "runtime": "executorch", "ext": ".pte", "precisions": ("fp32", "int8")}
+
+
+def _quantize_pt2e(step: torch.nn.Module, calib: list[list[np.ndarray]]) -> torch.nn.Module:
+    from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (XNNPACKQuantizer,
+                                                                         get_symmetric_quantization_config)
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+    graph = torch.export.export(step, example_inputs(step)).module()
+    quantizer = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=True))
+    prepared = prepare_pt2e(graph, quantizer)
+    with torch.no_grad():
+        for sample in calib:
+            prepared(*[torch.from_numpy(np.ascontiguousarray(a)) for a in sample])
+    return convert_pt2e(prepared)
+
+
+def delegation_summary(edge_gm) -> dict:
+    from executorch.devtools.backend_debug import get_delegation_info
+    info = get_delegation_info(edge_gm)
+    non_delegated = {}
+    for op, row in info.delegation_by_operator.items():
+        if row.non_delegated > 0 and op != "getitem":   # getitem only unpacks delegate outputs
+            non_delegated[op] = row.non_delegated
+    return {"delegated_nodes": info.num_delegated_nodes, "non_delegated_nodes": info.num_non_delegated_nodes,
+            "delegate_subgraphs": info.num_delegated_subgraphs, "non_delegated_ops": non_delegated}
+
+
+def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None) -> dict:
+    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+    from executorch.exir import to_edge_transform_and_lower
+    module = _quantize_pt2e(step, calib) if precision == "int8" else step
+    ep = torch.export.export(module, example_inputs(step))
+    edge = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()])
+    summary = delegation_summary(edge.exported_program().graph_module)
+    program = edge.to_executorch()
+    path = out / f"{name}.pte"
+    path.write_bytes(program.buffer)
+    return {"file": path.name, "delegation": summary}

@@ -1,0 +1,122 @@
+"""`f3edge export`: build a target's artifacts, write the manifest, run the parity gate in the real runtime.
+
+Everything is built in a temp folder beside the destination and renamed into place only if parity
+passes, so a failed export leaves no artifact behind.
+"""
+from __future__ import annotations
+
+import importlib
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from f3edge import __version__
+from f3edge.errors import F3EdgeInputError
+from f3edge.tokenizer import Tokenizer
+from f3edge.runtimes import _make_runner
+from f3edge.runtimes.manifest import FORMAT_VERSION, write_manifest
+from f3edge.runtimes.session import Artifact as _Artifact
+from f3edge.runtimes.torch_runner import TorchRunner
+
+from .parity import ParityReport, measure_parity
+from .steps import DecoderStep, EncoderStep
+
+TARGETS = ("executorch", "onnx", "tflite", "coreml")
+DEFAULT_PRECISION = {"coreml": {"fp32": "fp16"}}   # Core ML computes fp16 on the Neural Engine
+
+
+class ExportError(Exception):
+    """The export ran but its artifact failed the parity gate (exit status 1, nothing left behind)."""
+
+
+def target_module(target: str):
+    if target not in TARGETS:
+        raise F3EdgeInputError(f"unknown target '{target}' (choose from {', '.join(TARGETS)}, all)")
+    return importlib.import_module(f"f3edge.export.{target}")
+
+
+def build_manifest(tok: Tokenizer, mod, precision: str, parts: dict, steps: dict) -> dict:
+    s = tok.cfg.signal
+    man = {
+        "format_version": FORMAT_VERSION, "f3edge_version": __version__,
+        "model_id": tok.model_id, "checkpoint_sha256": tok.sha256,
+        "target": mod.TARGET["target"], "runtime": mod.TARGET["runtime"], "precision": precision,
+        "sample_rate": s.sample_rate, "hop": s.latent_hop, "chunk_samples": s.latent_hop,
+        "frame_rate_hz": s.frame_rate, "lookahead_frames": tok.cfg.lookahead, "latent_dim": s.latent_dim,
+        "latent_normalization": "per-frame channel normalization: each latent frame has zero mean and unit "
+                                "variance over its latent_dim channels",
+        "synthesis_delay_samples": s.synthesis_delay,
+        "streaming": {
+            "encoder": "feed chunk_samples of mono float audio per call; the first lookahead_frames outputs are "
+                       "warm-up (discard); at end of stream pad the last chunk with zeros and run lookahead_frames "
+                       "zero chunks",
+            "decoder": "feed one latent frame per call; drop the first synthesis_delay_samples output samples; "
+                       "at end of stream the last state tensor holds the final synthesis_delay_samples",
+            "state": "start every state at zeros; pass each new_state_i back as state_i on the next call",
+        },
+    }
+    for part, info in parts.items():
+        inputs, outputs = steps[part].io()
+        man[part] = {"file": info.pop("file"), "inputs": [t.to_dict() for t in inputs],
+                     "outputs": [t.to_dict() for t in outputs], **info}
+    return man
+
+
+def _calibration(tok: Tokenizer, calibration: list[Path] | None) -> dict:
+    from f3edge.quantization.calibration import DEFAULT_CALIBRATION, load_clips, record_step_inputs
+    clips = load_clips(calibration or [DEFAULT_CALIBRATION], tok.sample_rate)
+    return record_step_inputs(tok.model, clips)
+
+
+def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, parity_clips: list[np.ndarray],
+                  calibration: list[Path] | None = None, log=print) -> tuple[Path, ParityReport]:
+    mod = target_module(target)
+    precision = DEFAULT_PRECISION.get(target, {}).get(precision, precision)
+    if precision not in mod.TARGET["precisions"]:
+        raise F3EdgeInputError(f"{target} supports precisions {', '.join(mod.TARGET['precisions'])}, not {precision}")
+    if not tok.is_streaming:
+        raise F3EdgeInputError(f"{tok.model_id} is not a streaming student: only students export")
+    if hasattr(mod, "available") and not mod.available():
+        raise F3EdgeInputError(f"{target} export needs litert-torch: pip install 'f3edge[tflite]'")
+    steps = {"encoder": EncoderStep(tok.model), "decoder": DecoderStep(tok.model)}
+    calib = _calibration(tok, calibration) if precision == "int8" and target != "coreml" else None
+    final = out_dir / f"{target}-{precision}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=out_dir))
+    try:
+        t0 = time.time()
+        parts = {p: mod.build(steps[p], tmp, p, precision, calib[p] if calib else None) for p in steps}
+        manifest = build_manifest(tok, mod, precision, parts, steps)
+        manifest["export_seconds"] = round(time.time() - t0, 1)
+        if target == "coreml":
+            from .coreml import simulate
+            sim = {p: simulate(steps[p], precision) for p in steps}
+            artifact = _Artifact(tmp, manifest, lambda _p, _m, part: TorchRunner(sim[part]))
+            manifest["parity_runtime"] = "pytorch simulation of fp16 compute and W8 weights (Core ML cannot run on Linux)"
+        else:
+            artifact = _Artifact(tmp, manifest, _make_runner)
+            manifest["parity_runtime"] = manifest["runtime"]
+        report = measure_parity(artifact, tok, parity_clips, precision)
+        manifest["parity"] = report.to_dict()
+        manifest["sizes_bytes"] = {p: _size(tmp / manifest[p]["file"]) for p in steps}
+        write_manifest(tmp, manifest)
+        if not report.passed:
+            raise ExportError(f"{target}-{precision}: parity FAILED: {report.summary()}")
+        if final.exists():
+            shutil.rmtree(final)
+        tmp.rename(final)
+        log(f"{final}: parity ok: {report.summary()}")
+        return final, report
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return path.stat().st_size

@@ -1,0 +1,49 @@
+"""TFLite / LiteRT via litert-torch (fp32), int8 through ai-edge-quantizer on the fp32 flatbuffer.
+
+LiteRT needs fixed shapes: the streaming steps are exactly that. int8 uses dynamic-range weights
+(`dynamic_wi8_afp32`): TOOLCHAIN.md measured static int8 as lossier, and PT2E inside litert-torch leaves
+transposed-conv weights float.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .steps import example_inputs
+
+TARGET = {"target": "tflite", "runtime": "litert", "ext": ".tflite", "precisions": ("fp32", "int8")}
+
+
+def available() -> bool:
+    try:
+        import litert_torch  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def _convert(step: torch.nn.Module, path: Path) -> None:
+    import litert_torch
+    litert_torch.convert(step.eval(), example_inputs(step)).export(str(path))
+
+
+def _quantize(fp32: Path, out: Path) -> None:
+    from ai_edge_quantizer import quantizer, recipe
+    q = quantizer.Quantizer(str(fp32))
+    q.load_quantization_recipe(recipe.dynamic_wi8_afp32())
+    q.quantize().export_model(str(out), overwrite=True)
+
+
+def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None) -> dict:
+    path = out / f"{name}.tflite"
+    if precision == "fp32":
+        _convert(step, path)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            fp32 = Path(tmp) / "fp32.tflite"
+            _convert(step, fp32)
+            _quantize(fp32, path)
+    return {"file": path.name, "recipe": "fp32" if precision == "fp32" else "dynamic_wi8_afp32"}

@@ -1,0 +1,134 @@
+"""One streaming interface over every runtime, driven by the manifest.
+
+A runtime only supplies `StepRunner.run(list of arrays) -> list of arrays` for one step graph;
+buffering, state threading, lookahead warm-up and synthesis-delay alignment live here, once.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from f3edge.errors import F3EdgeInputError
+
+
+class StepRunner(Protocol):
+    def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]: ...
+
+
+class _StepSession:
+    def __init__(self, runner: StepRunner, part: dict):
+        self.runner = runner
+        self.inputs = part["inputs"]
+        self.state = [np.zeros(t["shape"], np.float32) for t in self.inputs[1:]]
+        self.closed = False
+
+    def _step(self, x: np.ndarray) -> np.ndarray:
+        outs = self.runner.run([np.ascontiguousarray(x, dtype=np.float32)] + self.state)
+        if len(outs) != len(self.inputs):
+            raise F3EdgeInputError(f"artifact returned {len(outs)} outputs, manifest lists {len(self.inputs)}")
+        self.state = [np.asarray(o, np.float32) for o in outs[1:]]
+        return np.asarray(outs[0], np.float32)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.closed = True
+        return False
+
+
+class EncoderSession(_StepSession):
+    """push(pcm at the model rate) -> (n, D) latents; flush() -> the rest (zero-padded, lookahead run out)."""
+
+    def __init__(self, runner: StepRunner, manifest: dict):
+        super().__init__(runner, manifest["encoder"])
+        self.hop = manifest["chunk_samples"]
+        self.dim = manifest["latent_dim"]
+        self.lookahead = manifest["lookahead_frames"]
+        self.to_skip = self.lookahead
+        self.buffer = np.zeros(0, np.float32)
+
+    def _frames(self, x: np.ndarray) -> np.ndarray:
+        out = []
+        for i in range(0, len(x), self.hop):
+            z = self._step(x[i:i + self.hop].reshape(1, 1, self.hop))
+            if self.to_skip:
+                self.to_skip -= 1
+                continue
+            out.append(z.reshape(self.dim))
+        return np.stack(out) if out else np.zeros((0, self.dim), np.float32)
+
+    def push(self, pcm) -> np.ndarray:
+        if self.closed:
+            raise RuntimeError("stream already flushed")
+        x = np.asarray(pcm, np.float32).reshape(-1)
+        if not np.isfinite(x).all():
+            raise F3EdgeInputError("pushed audio contains NaN/inf samples")
+        self.buffer = np.concatenate([self.buffer, x])
+        n = len(self.buffer) // self.hop * self.hop
+        ready, self.buffer = self.buffer[:n], self.buffer[n:]
+        return self._frames(ready)
+
+    def flush(self) -> np.ndarray:
+        pad = (-len(self.buffer)) % self.hop + self.lookahead * self.hop
+        x = np.concatenate([self.buffer, np.zeros(pad, np.float32)])
+        self.buffer = np.zeros(0, np.float32)
+        self.closed = True
+        return self._frames(x)
+
+
+class DecoderSession(_StepSession):
+    """push((n, D) latents) -> audio aligned with the encoder input; flush() -> the last samples."""
+
+    def __init__(self, runner: StepRunner, manifest: dict):
+        super().__init__(runner, manifest["decoder"])
+        self.dim = manifest["latent_dim"]
+        self.to_skip = manifest["synthesis_delay_samples"]
+
+    def _align(self, y: np.ndarray) -> np.ndarray:
+        if self.to_skip:
+            drop = min(self.to_skip, len(y))
+            y, self.to_skip = y[drop:], self.to_skip - drop
+        return y
+
+    def push(self, z) -> np.ndarray:
+        if self.closed:
+            raise RuntimeError("stream already flushed")
+        z = np.asarray(z, np.float32).reshape(-1, self.dim)
+        out = [self._step(frame.reshape(1, self.dim, 1)).reshape(-1) for frame in z]
+        return self._align(np.concatenate(out)) if out else np.zeros(0, np.float32)
+
+    def flush(self) -> np.ndarray:
+        """The overlap-add tail: the last state tensor holds the synthesis delay's samples."""
+        self.closed = True
+        return self._align(self.state[-1].reshape(-1).copy())
+
+
+class Artifact:
+    """An exported model folder. `encoder()` and `decoder()` open fresh streaming sessions."""
+
+    def __init__(self, path: Path, manifest: dict, make_runner):
+        self.path, self.manifest, self._make_runner = path, manifest, make_runner
+        self._runners: dict[str, StepRunner] = {}
+
+    def runner(self, part: str) -> StepRunner:
+        if part not in self._runners:
+            self._runners[part] = self._make_runner(self.path, self.manifest, part)
+        return self._runners[part]
+
+    def encoder(self) -> EncoderSession:
+        return EncoderSession(self.runner("encoder"), self.manifest)
+
+    def decoder(self) -> DecoderSession:
+        return DecoderSession(self.runner("decoder"), self.manifest)
+
+    def encode(self, pcm: np.ndarray) -> np.ndarray:
+        with self.encoder() as s:
+            return np.concatenate([s.push(pcm), s.flush()])
+
+    def decode(self, z: np.ndarray, num_samples: int | None = None) -> np.ndarray:
+        with self.decoder() as s:
+            y = np.concatenate([s.push(z), s.flush()])
+        return y[:num_samples] if num_samples is not None else y

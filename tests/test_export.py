@@ -1,0 +1,111 @@
+"""Exports of the bundled default student: each target in its real runtime, with the parity gate.
+
+LiteRT artifacts are loaded in a subprocess: a native abort there must fail a test, not kill the run.
+"""
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import f3edge
+from f3edge.audio import read_audio
+from f3edge.runtimes import ManifestError
+from f3edge.runtimes import open as open_artifact
+
+
+@pytest.fixture(scope="module")
+def parity_clip(speech_16k):
+    return [speech_16k]
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("exports")
+
+
+def export(tok, target, precision, out_dir, clips):
+    from f3edge.export.pipeline import export_target
+    return export_target(tok, target, precision, out_dir, clips, log=lambda m: None)
+
+
+@pytest.mark.parametrize("target,precision", [("onnx", "fp32"), ("onnx", "int8"), ("executorch", "fp32"),
+                                              ("executorch", "int8")])
+def test_export_runs_in_its_runtime_and_meets_parity(tok, out_dir, parity_clip, speech_16k, target, precision):
+    path, report = export(tok, target, precision, out_dir, parity_clip)
+    assert report.passed
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["checkpoint_sha256"] == tok.sha256 and manifest["precision"] == precision
+    assert manifest["parity"]["latent_snr_db"] >= (60 if precision == "fp32" else 25)
+    # independent of the export's own report: stream through the runtime with odd push sizes
+    art = open_artifact(path)
+    with art.encoder() as enc:
+        z = np.concatenate([enc.push(speech_16k[i:i + 1111]) for i in range(0, len(speech_16k), 1111)]
+                           + [enc.flush()])
+    ref = tok.encode(speech_16k)
+    snr = 10 * np.log10(np.sum(ref ** 2) / np.sum((ref - z) ** 2))
+    assert snr >= (60 if precision == "fp32" else 25)
+    if target == "executorch":
+        for part in ("encoder", "decoder"):
+            assert manifest[part]["delegation"]["non_delegated_ops"] == {}, manifest[part]["delegation"]
+
+
+def test_int8_artifacts_are_much_smaller_than_fp32(out_dir):
+    for target in ("onnx", "executorch"):
+        f = json.loads((out_dir / f"{target}-fp32" / "manifest.json").read_text())["sizes_bytes"]
+        q = json.loads((out_dir / f"{target}-int8" / "manifest.json").read_text())["sizes_bytes"]
+        assert sum(q.values()) <= 0.35 * sum(f.values()), (target, f, q)
+
+
+def test_tflite_export_in_a_subprocess(out_dir):
+    pytest.importorskip("litert_torch")
+    code = ("import sys, f3edge; from pathlib import Path; from f3edge.audio import read_audio;"
+            "from f3edge.export.pipeline import export_target;"
+            "tok = f3edge.load(); clips = [read_audio(str(Path(f3edge.__file__).parent / 'samples' / 'arctic_a0007.flac'), 16000)];"
+            f"p, r = export_target(tok, 'tflite', 'fp32', Path(r'{out_dir}'), clips, log=print);"
+            "sys.exit(0 if r.passed else 3)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert (out_dir / "tflite-fp32" / "encoder.tflite").exists()
+
+
+def test_coreml_converts_with_matching_spec_and_simulated_fp16_parity(tok, out_dir, parity_clip):
+    pytest.importorskip("coremltools")
+    path, report = export(tok, "coreml", "fp32", out_dir, parity_clip)
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert path.name == "coreml-fp16" and manifest["encoder"]["spec"]["io_matches_manifest"]
+    assert report.latent_snr_db >= 35
+
+
+def test_wrong_state_shape_in_manifest_is_a_clear_error(out_dir, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(out_dir / "onnx-fp32", bad)
+    m = json.loads((bad / "manifest.json").read_text())
+    m["encoder"]["inputs"][1]["shape"][-1] += 1
+    m["encoder"]["outputs"][1]["shape"][-1] += 1
+    (bad / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(ManifestError, match="state_0"):
+        open_artifact(bad).runner("encoder")
+
+
+def test_cli_encode_with_runtime_reports_bad_artifacts_in_one_line(out_dir, tmp_path):
+    from f3edge.samples_path import sample
+    bad = tmp_path / "missing"
+    shutil.copytree(out_dir / "onnx-fp32", bad)
+    (bad / "decoder.onnx").unlink()
+    p = subprocess.run([sys.executable, "-m", "f3edge", "encode", str(sample()), "-o", str(tmp_path / "z.npz"),
+                        "--runtime", "onnx", "--artifact", str(bad)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2 and "decoder.onnx" in p.stderr and "Traceback" not in p.stderr
+    assert not (tmp_path / "z.npz").exists()
+
+
+def test_cli_encode_through_onnx_matches_pytorch(out_dir, tmp_path, tok, speech_16k):
+    from f3edge.samples_path import sample
+    p = subprocess.run([sys.executable, "-m", "f3edge", "encode", str(sample()), "-o", str(tmp_path / "z.npz"),
+                        "--runtime", "onnx", "--artifact", str(out_dir / "onnx-fp32")],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    z = np.load(tmp_path / "z.npz")["latents"]
+    assert np.abs(z - tok.encode(speech_16k)).max() < 1e-3
