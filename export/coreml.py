@@ -17,7 +17,8 @@ from .steps import example_inputs
 TARGET = {"target": "coreml", "runtime": "coreml", "ext": ".mlpackage", "precisions": ("fp16", "int8")}
 
 
-def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None) -> dict:
+def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None,
+          recipe: str = "trunk") -> dict:
     import coremltools as ct
     inputs, outputs = step.io()
     ep = torch.export.export(step.eval(), example_inputs(step)).run_decompositions({})
@@ -57,17 +58,66 @@ def op_summary(mlmodel) -> dict:
     return {"ops": sum(counts.values()), "op_types": dict(sorted(counts.items()))}
 
 
-def simulate(step: torch.nn.Module, precision: str) -> torch.nn.Module:
-    """A PyTorch stand-in for what the device computes: fp16 everywhere, W8 weights for int8."""
+def package_weights(path: Path) -> list[np.ndarray]:
+    """The exact dequantized weights the device will use: every constexpr_affine_dequantize of the saved
+    package's MIL program, materialized on Linux."""
+    import coremltools as ct
+    from coremltools.converters.mil.frontend.milproto.load import load as load_mil
+    model = ct.models.MLModel(str(path), skip_model_load=True)
+    spec = model.get_spec()
+    prog = load_mil(spec, specification_version=spec.specificationVersion, file_weights_dir=model.weights_dir)
+    return [np.asarray(op.materialized_val_inference(), np.float32) for op in prog.functions["main"].operations
+            if op.op_type.startswith("constexpr_") and "dequantize" in op.op_type]
+
+
+def _candidates(step: torch.nn.Module):
+    """(weight parameter, multiplier) pairs the converter may have emitted; Core ML folds each block's
+    residual scale `gamma` into the preceding 1x1 conv, so those appear as gamma * W."""
+    out = []
+    for m in step.modules():
+        w = getattr(m, "weight", None)
+        if isinstance(w, torch.nn.Parameter) and w.dim() >= 2:
+            out.append((w, None))
+        gamma = getattr(m, "gamma", None)
+        if gamma is not None and hasattr(m, "pw2"):
+            out.append((m.pw2.weight, gamma.detach()[:, :, None] if gamma.dim() == 2 else gamma.detach()))
+    return out
+
+
+def simulate(step: torch.nn.Module, precision: str, package: Path | None = None) -> torch.nn.Module:
+    """A PyTorch stand-in for what the device computes: fp16 arithmetic, and for int8 the W8 weights
+    materialized from the saved package itself (matched to parameters by shape and value)."""
     sim = copy.deepcopy(step)
-    if precision == "int8":
+    sim.w8_matched = (0, 0)
+    if precision == "int8" and package is None:    # no package to read back: quantize like the converter
         with torch.no_grad():
-            for m in sim.modules():
-                w = getattr(m, "weight", None)
-                if isinstance(w, torch.nn.Parameter) and w.dim() >= 2:
+            for w, _ in _candidates(sim):
+                if _ is None:
                     scale = w.abs().amax(dim=tuple(range(1, w.dim())), keepdim=True).clamp_min(1e-12) / 127
                     w.copy_(torch.round(w / scale).clamp(-127, 127) * scale)
-    return _Fp16(sim)
+    if precision == "int8" and package is not None:
+        deq = package_weights(package)
+        cands = _candidates(sim)
+        matched = 0
+        with torch.no_grad():
+            for d in deq:
+                dt = torch.from_numpy(d)
+                best, best_err = None, 0.02      # a W8 copy of a weight is within ~1% of it
+                for w, mult in cands:
+                    if tuple(w.shape) != tuple(dt.shape):
+                        continue
+                    ref = w * mult if mult is not None else w
+                    err = float((ref - dt).norm() / ref.norm().clamp_min(1e-12))
+                    if err < best_err:
+                        best, best_err = (w, mult), err
+                if best is not None:
+                    w, mult = best
+                    w.copy_(dt / mult if mult is not None else dt)
+                    matched += 1
+        sim.w8_matched = (matched, len(deq))
+    wrapped = _Fp16(sim)
+    wrapped.w8_matched = sim.w8_matched
+    return wrapped
 
 
 class _Fp16(torch.nn.Module):

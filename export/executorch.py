@@ -11,12 +11,15 @@ from .steps import example_inputs
 TARGET = {"target": "executorch", "runtime": "executorch", "ext": ".pte", "precisions": ("fp32", "int8")}
 
 
-def _quantize_pt2e(step: torch.nn.Module, calib: list[list[np.ndarray]]) -> torch.nn.Module:
+def _quantize_pt2e(step: torch.nn.Module, calib: list[list[np.ndarray]], part: str, recipe: str) -> torch.nn.Module:
     from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (XNNPACKQuantizer,
                                                                          get_symmetric_quantization_config)
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+    from f3edge.quantization.recipes import float_module_names
     graph = torch.export.export(step, example_inputs(step)).module()
     quantizer = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=True))
+    for name in float_module_names(step, part, recipe):
+        quantizer.set_module_name(name, None)
     prepared = prepare_pt2e(graph, quantizer)
     with torch.no_grad():
         for sample in calib:
@@ -35,14 +38,15 @@ def delegation_summary(edge_gm) -> dict:
             "delegate_subgraphs": info.num_delegated_subgraphs, "non_delegated_ops": non_delegated}
 
 
-def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None) -> dict:
+def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None,
+          recipe: str = "trunk") -> dict:
     from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
     from executorch.exir import to_edge_transform_and_lower
-    module = _quantize_pt2e(step, calib) if precision == "int8" else step
+    module = _quantize_pt2e(step, calib, name, recipe) if precision == "int8" else step
     ep = torch.export.export(module, example_inputs(step))
     edge = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()])
     summary = delegation_summary(edge.exported_program().graph_module)
     program = edge.to_executorch()
     path = out / f"{name}.pte"
     path.write_bytes(program.buffer)
-    return {"file": path.name, "delegation": summary}
+    return {"file": path.name, "delegation": summary, **({"int8_recipe": recipe} if precision == "int8" else {})}

@@ -31,19 +31,23 @@ class _Reader:
         pass
 
 
-def quantize_int8(fp32_path: Path, out_path: Path, names: list[str], samples: list[list[np.ndarray]]) -> None:
+def quantize_int8(fp32_path: Path, out_path: Path, names: list[str], samples: list[list[np.ndarray]],
+                  recipe: str) -> None:
     """Static QDQ: per-channel int8 weights, uint8 activations (fastest on ORT CPU per TOOLCHAIN.md)."""
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
+    from f3edge.quantization.recipes import onnx_nodes_to_exclude
     with tempfile.TemporaryDirectory() as tmp:
         pre = Path(tmp) / "pre.onnx"
         quant_pre_process(str(fp32_path), str(pre), skip_symbolic_shape=True)
         quantize_static(str(pre), str(out_path), _Reader(names, samples), quant_format=QuantFormat.QDQ,
                         per_channel=True, weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8,
-                        calibrate_method=CalibrationMethod.MinMax)
+                        calibrate_method=CalibrationMethod.MinMax,
+                        nodes_to_exclude=onnx_nodes_to_exclude(pre, recipe))
 
 
-def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None) -> dict:
+def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None,
+          recipe: str = "trunk") -> dict:
     path = out / f"{name}.onnx"
     if precision == "fp32":
         export_step(step, path)
@@ -51,8 +55,8 @@ def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: li
         with tempfile.TemporaryDirectory() as tmp:
             fp32 = Path(tmp) / "fp32.onnx"
             export_step(step, fp32)
-            quantize_int8(fp32, path, [t.name for t in step.io()[0]], calib)
-    return {"file": path.name, "ops": op_summary(path)}
+            quantize_int8(fp32, path, [t.name for t in step.io()[0]], calib, recipe)
+    return {"file": path.name, "ops": op_summary(path), **({"int8_recipe": recipe} if precision == "int8" else {})}
 
 
 def op_summary(path: Path) -> dict:

@@ -25,8 +25,9 @@ from f3edge.runtimes.torch_runner import TorchRunner
 from .parity import ParityReport, measure_parity
 from .steps import DecoderStep, EncoderStep
 
-TARGETS = ("executorch", "onnx", "tflite", "coreml")
-DEFAULT_PRECISION = {"coreml": {"fp32": "fp16"}}   # Core ML computes fp16 on the Neural Engine
+TARGETS = ("executorch", "onnx", "tflite", "coreml", "executorch-coreml")
+# Core ML computes fp16 on the Neural Engine: "fp32" for the Apple targets means fp16 compute
+DEFAULT_PRECISION = {"coreml": {"fp32": "fp16"}, "executorch-coreml": {"fp32": "fp16"}}
 
 
 class ExportError(Exception):
@@ -36,7 +37,7 @@ class ExportError(Exception):
 def target_module(target: str):
     if target not in TARGETS:
         raise F3EdgeInputError(f"unknown target '{target}' (choose from {', '.join(TARGETS)}, all)")
-    return importlib.import_module(f"f3edge.export.{target}")
+    return importlib.import_module(f"f3edge.export.{target.replace('-', '_')}")
 
 
 def build_manifest(tok: Tokenizer, mod, precision: str, parts: dict, steps: dict) -> dict:
@@ -73,7 +74,7 @@ def _calibration(tok: Tokenizer, calibration: list[Path] | None) -> dict:
 
 
 def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, parity_clips: list[np.ndarray],
-                  calibration: list[Path] | None = None, log=print) -> tuple[Path, ParityReport]:
+                  calibration: list[Path] | None = None, log=print, recipe: str = "trunk") -> tuple[Path, ParityReport]:
     mod = target_module(target)
     precision = DEFAULT_PRECISION.get(target, {}).get(precision, precision)
     if precision not in mod.TARGET["precisions"]:
@@ -83,26 +84,35 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
     if hasattr(mod, "available") and not mod.available():
         raise F3EdgeInputError(f"{target} export needs litert-torch: pip install 'f3edge[tflite]'")
     steps = {"encoder": EncoderStep(tok.model), "decoder": DecoderStep(tok.model)}
-    calib = _calibration(tok, calibration) if precision == "int8" and target != "coreml" else None
+    apple = target in ("coreml", "executorch-coreml")
+    calib = _calibration(tok, calibration) if precision == "int8" and not apple else None
     final = out_dir / f"{target}-{precision}"
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=out_dir))
     try:
         t0 = time.time()
-        parts = {p: mod.build(steps[p], tmp, p, precision, calib[p] if calib else None) for p in steps}
+        parts = {p: mod.build(steps[p], tmp, p, precision, calib[p] if calib else None, recipe) for p in steps}
         manifest = build_manifest(tok, mod, precision, parts, steps)
         manifest["export_seconds"] = round(time.time() - t0, 1)
-        if target == "coreml":
+        if apple:
             from .coreml import simulate
-            sim = {p: simulate(steps[p], precision) for p in steps}
+            sim = {p: simulate(steps[p], precision, tmp / manifest[p]["file"] if target == "coreml" else None)
+                   for p in steps}
             artifact = _Artifact(tmp, manifest, lambda _p, _m, part: TorchRunner(sim[part]))
-            manifest["parity_runtime"] = "pytorch simulation of fp16 compute and W8 weights (Core ML cannot run on Linux)"
+            manifest["parity_runtime"] = ("PyTorch simulation of the device: fp16 arithmetic" +
+                                          (", with the W8 weights materialized from the saved package"
+                                           if precision == "int8" else "") + " (Core ML cannot predict on Linux)")
+            if precision == "int8" and target == "coreml":
+                manifest["w8_weights_materialized"] = {p: list(sim[p].w8_matched) for p in steps}
         else:
             artifact = _Artifact(tmp, manifest, _make_runner)
             manifest["parity_runtime"] = manifest["runtime"]
         report = measure_parity(artifact, tok, parity_clips, precision)
         manifest["parity"] = report.to_dict()
         manifest["sizes_bytes"] = {p: _size(tmp / manifest[p]["file"]) for p in steps}
+        from .npu import report as npu_report
+        manifest["npu_readiness"] = {p: npu_report(target, dict(manifest[p], name=p), steps[p], tok,
+                                                   parity_clips[0] if p == "encoder" else None) for p in steps}
         write_manifest(tmp, manifest)
         if not report.passed:
             raise ExportError(f"{target}-{precision}: parity FAILED: {report.summary()}")

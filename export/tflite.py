@@ -37,7 +37,8 @@ def _quantize(fp32: Path, out: Path) -> None:
     q.quantize().export_model(str(out), overwrite=True)
 
 
-def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None) -> dict:
+def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None,
+          recipe: str = "trunk") -> dict:
     path = out / f"{name}.tflite"
     if precision == "fp32":
         _convert(step, path)

@@ -288,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_eval)
 
     sp = sub.add_parser("export", help="export the streaming student for on-device runtimes (with parity gate)")
-    sp.add_argument("--target", required=True, choices=["executorch", "coreml", "onnx", "tflite", "all"])
+    sp.add_argument("--target", required=True, choices=["executorch", "coreml", "onnx", "tflite",
+                                                         "executorch-coreml", "all"])
     sp.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
     sp.add_argument("-o", "--output", required=True, help="folder; each target lands in OUT/<target>-<precision>/")
     add_model(sp)

@@ -26,13 +26,17 @@ class FileResult:
     latent_snr_db: float | None = None
     pesq_teacher_decoder_on_student: float | None = None
     pesq_student_decoder_on_teacher: float | None = None
+    wer: float | None = None          # English clips: Whisper tiny.en on the reconstruction vs on the original
 
 
 def speech_clips(source: str | Path) -> list[Clip]:
     return [c for c in load_clips(source) if c.kind == "speech"]
 
 
-def evaluate(tok: Tokenizer, clips: list[Clip], teacher: Tokenizer | None = None, progress=None) -> dict:
+def evaluate(tok: Tokenizer, clips: list[Clip], teacher: Tokenizer | None = None, progress=None,
+             asr: bool = True) -> dict:
+    from . import asr as asr_mod
+    asr = asr and asr_mod.available()
     rows: list[FileResult] = []
     for clip in clips:
         x = read_audio(clip.path, tok.sample_rate, min_samples=tok.hop)
@@ -47,11 +51,13 @@ def evaluate(tok: Tokenizer, clips: list[Clip], teacher: Tokenizer | None = None
             r.latent_snr_db = snr_db(zt[:n], z[:n])
             r.pesq_teacher_decoder_on_student = pesq_wb(x, teacher.decode(z, num_samples=len(x)))
             r.pesq_student_decoder_on_teacher = pesq_wb(x, tok.decode(zt, num_samples=len(x)))
+        if asr and clip.lang == "en":
+            r.wer = asr_mod.wer(x, y)[0]
         rows.append(r)
         if progress is not None:
             progress(r)
     return {"model_id": tok.model_id, "sha256": tok.sha256, "files": [r.__dict__ for r in rows],
-            "mean": summarize(rows)}
+            "mean": summarize(rows), "asr": "whisper tiny.en (faster-whisper, int8)" if asr else "unavailable"}
 
 
 def summarize(rows: list[FileResult]) -> dict:

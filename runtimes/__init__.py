@@ -11,7 +11,7 @@ from pathlib import Path
 from .manifest import ManifestError, read_manifest, write_manifest
 from .session import Artifact, DecoderSession, EncoderSession
 
-RUNTIMES = ("onnxruntime", "executorch", "litert", "coreml")
+RUNTIMES = ("onnxruntime", "executorch", "litert", "coreml", "executorch-coreml")
 
 
 def _make_runner(path: Path, manifest: dict, part: str, threads: int = 0):
@@ -26,6 +26,13 @@ def _make_runner(path: Path, manifest: dict, part: str, threads: int = 0):
     if runtime == "litert":
         from .litert_runner import LiteRTRunner
         return LiteRTRunner(file, manifest[part], threads)
+    if runtime == "executorch-coreml":
+        import platform
+        if platform.system() != "Darwin":
+            raise ManifestError(f"{path}: the ExecuTorch Core ML delegate runs only on Apple platforms; "
+                                "use the XNNPACK .pte here")
+        from .executorch_runner import ExecuTorchRunner
+        return ExecuTorchRunner(file, manifest[part], threads)
     if runtime == "coreml":
         from .coreml_runner import CoreMLRunner
         return CoreMLRunner(file, manifest[part], threads)
