@@ -1,0 +1,151 @@
+"""One benchmark run: every f3edge model x runtime x precision that runs here, plus peers.
+
+Writes results.json, results.md and plots into benchmarks/results/<date>-<machine>/.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .machine import machine_info, machine_tag
+from .measure import latent_snr, quality
+
+REPO = Path(__file__).resolve().parents[1]
+DEV = REPO.parent / "shared" / "data" / "dev"
+RUNTIME_TARGETS = {"onnx": "onnx", "executorch": "executorch", "tflite": "tflite"}
+
+
+def speech_clips(limit: int | None):
+    from f3edge.evaluation import speech_clips as clips
+    out = clips(DEV)
+    if limit:   # keep both languages and the English clips in a smoke run
+        en = [c for c in out if c.lang == "en"]
+        out = en[:1] + [c for c in out if c.lang != "en"][: max(0, limit - 1)]
+    return out
+
+
+def speed(kind: str, path: str, threads: int, audio: Path, runs: int) -> dict:
+    cmd = [sys.executable, "-m", "benchmarks.speed_one", "--kind", kind, "--threads", str(threads),
+           "--audio", str(audio), "--runs", str(runs)] + (["--path", path] if path else [])
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=1800)
+    if p.returncode:
+        return {"error": p.stderr.strip().splitlines()[-1][:300] if p.stderr.strip() else "failed"}
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def evaluate_codec(name: str, reconstruct, clips, sr: int, english_asr: bool) -> dict:
+    from f3edge import asr
+    from f3edge.audio import read_audio
+    rows = []
+    for c in clips:
+        x = read_audio(c.path, sr)
+        y = reconstruct(x)
+        q = quality(x, y, sr)
+        if english_asr and c.lang == "en" and asr.available():
+            q["wer"] = asr.wer(x, y[: len(x)])[0]
+        rows.append(q)
+    return {k: float(np.nanmean([r[k] for r in rows if k in r])) for k in rows[0]} | {"clips": len(rows)}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--smoke", action="store_true", help="two clips, one model, fp32+int8 ONNX, Lyra, Opus; no peers' speed")
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    a = ap.parse_args(argv)
+    import f3edge
+    from f3edge.export.pipeline import export_target
+    from f3edge.runtimes import open as open_artifact
+    from .macs import full_model_macs_per_second, student_macs_per_second
+    from .peers import Lyra, Opus
+
+    date = datetime.date.today().isoformat()
+    out = Path(a.out) if a.out else REPO / "benchmarks" / "results" / f"{date}-{machine_tag()}"
+    out.mkdir(parents=True, exist_ok=True)
+    clips = speech_clips(2 if a.smoke else None)
+    threads = [1] if a.smoke else a.threads
+    runs = 2 if a.smoke else a.runs
+    speed_clip = REPO / "f3edge" / "samples" / "arctic_a0007.flac"
+    results = {"machine": machine_info(threads), "smoke": a.smoke, "clips": len(clips), "configs": []}
+    t_start = time.time()
+
+    teacher = f3edge.load("f3edge-teacher") if "f3edge-teacher" in f3edge.available_models() else None
+    teacher_latents = {}
+    if teacher is not None:
+        from f3edge.audio import read_audio
+        teacher_latents = {c.path: teacher.encode(read_audio(c.path, 16000)) for c in clips}
+        results["configs"].append({
+            "name": "f3edge-teacher/torch-fp32", "family": "f3edge", "model": "f3edge-teacher", "runtime": "torch",
+            "precision": "fp32", "params": teacher.model.num_parameters(),
+            "bytes": teacher.info()["weights_bytes"], "macs_per_s": full_model_macs_per_second(teacher),
+            "quality": evaluate_codec("teacher", teacher.reconstruct, clips, 16000, True)})
+
+    students = [m for m in f3edge.available_models() if m != "f3edge-teacher"]
+    if a.smoke:
+        students = students[:1]
+    for model in students:
+        tok = f3edge.load(model)
+        macs = student_macs_per_second(tok)
+        configs = [("torch", "fp32", None)]
+        targets = ["onnx"] if a.smoke else ["onnx", "executorch", "tflite"]
+        for target in targets:
+            for precision in ("fp32", "int8"):
+                try:
+                    path, _ = export_target(tok, target, precision, out / "artifacts" / model, [
+                        __import__("f3edge.audio", fromlist=["read_audio"]).read_audio(str(speed_clip), 16000)],
+                        log=lambda m: None)
+                    configs.append((target, precision, path))
+                except Exception as e:  # noqa: BLE001 - a target that cannot build here is reported, not fatal
+                    results["configs"].append({"name": f"{model}/{target}-{precision}", "error": str(e)[:300]})
+        for runtime, precision, path in configs:
+            if path is None:
+                recon, encode = tok.reconstruct, tok.encode
+                nbytes = tok.info()["weights_bytes"]
+            else:
+                art = open_artifact(path)
+                encode = art.encode
+                recon = lambda x, art=art: art.decode(art.encode(x), len(x))  # noqa: E731
+                man = json.loads((path / "manifest.json").read_text())
+                nbytes = sum(man["sizes_bytes"].values())
+            q = evaluate_codec(model, recon, clips, 16000, True)
+            if teacher_latents:
+                from f3edge.audio import read_audio
+                q["latent_snr_vs_teacher_db"] = float(np.mean([latent_snr(teacher_latents[c.path],
+                                                                          encode(read_audio(c.path, 16000)))
+                                                               for c in clips]))
+            sp = {f"threads_{t}": speed("torch" if path is None else "artifact", model if path is None else str(path),
+                                        t, speed_clip, runs) for t in threads}
+            results["configs"].append({
+                "name": f"{model}/{runtime}-{precision}", "family": "f3edge", "model": model, "runtime": runtime,
+                "precision": precision, "params": tok.model.num_parameters(), "bytes": nbytes, "macs_per_s": macs,
+                "algorithmic_latency_ms": tok.algorithmic_latency_ms, "quality": q, "speed": sp})
+
+    peers = [Lyra(None)] + ([] if a.smoke else [Lyra(16), Lyra(30), Lyra(46)])
+    for peer in peers:
+        results["configs"].append({
+            "name": peer.name, "family": "peer", "runtime": "litert", "bytes": peer.bytes,
+            "algorithmic_latency_ms": 20.0,
+            "quality": evaluate_codec(peer.name, peer.reconstruct, clips, 16000, True),
+            **({"speed": {f"threads_{t}": speed("lyra", "", t, speed_clip, runs) for t in threads}}
+               if peer.nq is None else {})})
+    for kbps in ([6] if a.smoke else [6, 12]):
+        peer = Opus(kbps)
+        results["configs"].append({"name": peer.name, "family": "peer", "runtime": "libopus",
+                                   "quality": evaluate_codec(peer.name, peer.reconstruct, clips, 16000, True)})
+    results["wall_seconds"] = round(time.time() - t_start, 1)
+    from .report import write_report
+    write_report(results, out)
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Speed of one configuration in a fresh process (so load time and peak RSS are its own).
+
+    python -m benchmarks.speed_one --kind artifact --path exports/onnx-int8 --threads 1 --audio clip.flac
+prints one JSON object."""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kind", choices=["artifact", "torch", "lyra"], required=True)
+    ap.add_argument("--path", default=None, help="artifact folder, or model name for torch")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--audio", required=True)
+    ap.add_argument("--runs", type=int, default=5)
+    a = ap.parse_args()
+    import torch
+    torch.set_num_threads(a.threads)
+    from f3edge.audio import read_audio
+    from benchmarks.measure import percentiles, repeat
+    x = read_audio(a.audio, 16000)
+    seconds = len(x) / 16000
+    t0 = time.perf_counter()
+    if a.kind == "lyra":
+        from benchmarks.peers import LYRA_FRAME, Lyra
+        codec = Lyra(None, threads=a.threads)
+        load_s = time.perf_counter() - t0
+        frames = [x[i:i + LYRA_FRAME] for i in range(0, len(x) // LYRA_FRAME * LYRA_FRAME, LYRA_FRAME)]
+        enc_lat, dec_lat, feats = [], [], []
+
+        def run_enc():
+            codec.reset()
+            feats.clear()
+            for f in frames:
+                t = time.perf_counter()
+                feats.append(codec.encode_frame(f))
+                enc_lat.append(time.perf_counter() - t)
+
+        def run_dec():
+            for f in feats:
+                t = time.perf_counter()
+                codec.decode_frame(f)
+                dec_lat.append(time.perf_counter() - t)
+        chunk_ms = 20.0
+    else:
+        if a.kind == "artifact":
+            from f3edge.runtimes import open as open_artifact
+            art = open_artifact(a.path, threads=a.threads)
+            enc_runner, dec_runner = art.runner("encoder"), art.runner("decoder")
+            man = art.manifest
+            enc_inputs, dec_inputs = man["encoder"]["inputs"], man["decoder"]["inputs"]
+            hop = man["chunk_samples"]
+        else:
+            import f3edge
+            from export.steps import DecoderStep, EncoderStep
+            from f3edge.runtimes.torch_runner import TorchRunner
+            tok = f3edge.load(a.path)
+            es, ds = EncoderStep(tok.model), DecoderStep(tok.model)
+            enc_runner, dec_runner = TorchRunner(es), TorchRunner(ds)
+            enc_inputs = [t.to_dict() for t in es.io()[0]]
+            dec_inputs = [t.to_dict() for t in ds.io()[0]]
+            hop = tok.hop
+        load_s = time.perf_counter() - t0
+        frames = [x[i:i + hop].reshape(1, 1, hop) for i in range(0, len(x) // hop * hop, hop)]
+        enc_lat, dec_lat, feats = [], [], []
+
+        def run_enc():
+            state = [np.zeros(t["shape"], np.float32) for t in enc_inputs[1:]]
+            feats.clear()
+            for f in frames:
+                t = time.perf_counter()
+                out = enc_runner.run([f] + state)
+                enc_lat.append(time.perf_counter() - t)
+                feats.append(out[0])
+                state = out[1:]
+
+        def run_dec():
+            state = [np.zeros(t["shape"], np.float32) for t in dec_inputs[1:]]
+            for z in feats:
+                t = time.perf_counter()
+                out = dec_runner.run([z] + state)
+                dec_lat.append(time.perf_counter() - t)
+                state = out[1:]
+        chunk_ms = 1000.0 * hop / 16000
+    enc = repeat(run_enc, a.runs)
+    dec = repeat(run_dec, a.runs)
+    print(json.dumps({
+        "threads": a.threads, "audio_seconds": seconds, "load_seconds": load_s, "chunk_ms": chunk_ms,
+        "encode_rtf": {k: (v / seconds if k != "runs" else v) for k, v in enc.items()},
+        "decode_rtf": {k: (v / seconds if k != "runs" else v) for k, v in dec.items()},
+        "encoder_step": percentiles(enc_lat), "decoder_step": percentiles(dec_lat),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

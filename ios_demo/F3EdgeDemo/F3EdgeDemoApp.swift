@@ -1,0 +1,8 @@
+import SwiftUI
+
+@main
+struct F3EdgeDemoApp: App {
+    var body: some Scene {
+        WindowGroup { ContentView() }
+    }
+}
