@@ -93,3 +93,14 @@ def test_distill_trains_a_student_from_a_teacher_checkpoint(tiny_setup):
     assert rows and rows[-1]["latent_snr_db"] != ""
     meta = json.loads((d / "student" / "model" / "meta.json").read_text())
     assert meta["recipe"] == "distill" and len(meta["teacher_sha256"]) == 64
+
+
+def test_adversarial_phase_starts_after_warmup_and_logs_its_losses(tiny_setup):
+    d = tiny_setup
+    cfg = json.loads((d / "train.json").read_text())
+    (d / "adv.json").write_text(json.dumps(dict(cfg, steps=3, adv_start_step=1, disc_channels=4, log_every=1)))
+    p = f3("train", "--config", d / "adv.json", "--out", d / "adv")
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    rows = list(csv.DictReader(open(d / "adv" / "train_log.csv")))
+    assert rows[0]["adv_d"] == "" and rows[1]["adv_d"] != "" and float(rows[2]["adv_fm"]) > 0
+    assert "disc" in torch.load(d / "adv" / "last.pt", weights_only=False)

@@ -26,6 +26,11 @@ class TrainConfig:
     mel_weight: float = 1.0
     stft_weight: float = 1.0
     latent_weight: float = 10.0            # distillation: student-vs-teacher latent MSE
+    adv_start_step: int = -1               # adversarial training from this step on (-1: never)
+    adv_weight: float = 1.0                # generator hinge loss
+    fm_weight: float = 2.0                 # feature matching
+    disc_lr: float = 2e-4
+    disc_channels: int = 32
     bf16: bool = True
     seed: int = 0
     threads: int = 0                       # 0: leave torch's default

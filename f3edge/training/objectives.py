@@ -27,8 +27,9 @@ class AutoencoderObjective(nn.Module):
     def forward(self, wav: Tensor, sigma: float) -> dict[str, Tensor]:
         with autocast(wav.device, self.bf16):
             _, y = self.model(wav, sigma)
-        losses = self.recon(y.float()[..., : wav.shape[-1]], wav)
-        return {"loss": losses["total"], "mel": losses["mel"], "stft": losses["stft"]}
+        y = y.float()[..., : wav.shape[-1]]
+        losses = self.recon(y, wav)
+        return {"loss": losses["total"], "mel": losses["mel"], "stft": losses["stft"], "_y": y, "_target": wav}
 
 
 class DistillObjective(nn.Module):
@@ -47,7 +48,9 @@ class DistillObjective(nn.Module):
             y = self.model.decode(torch.cat([noisy_teacher, z_student], dim=0))
         latent = F.mse_loss(z_student.float(), teacher_latents.float())
         target = torch.cat([wav, wav], dim=0)
-        losses = self.recon(y.float()[..., : wav.shape[-1]], target)
+        y = y.float()[..., : wav.shape[-1]]
+        losses = self.recon(y, target)
         total = losses["total"] + self.latent_weight * latent
         return {"loss": total, "mel": losses["mel"], "stft": losses["stft"], "latent_mse": latent,
+                "_y": y, "_target": target,
                 "latent_snr_db": -10 * torch.log10(latent.detach() / teacher_latents.float().pow(2).mean())}

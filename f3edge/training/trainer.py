@@ -29,7 +29,8 @@ from ..models import F3Codec, build_model
 from .config import TrainConfig
 from .objectives import AutoencoderObjective, DistillObjective, autocast
 
-CSV_FIELDS = ["step", "time_s", "lr", "sigma", "loss", "mel", "stft", "latent_mse", "latent_snr_db", "grad_norm"]
+CSV_FIELDS = ["step", "time_s", "lr", "sigma", "loss", "mel", "stft", "latent_mse", "latent_snr_db", "grad_norm",
+              "adv_g", "adv_fm", "adv_d"]
 
 
 def pick_device() -> torch.device:
@@ -118,6 +119,12 @@ class Trainer:
                                      weight_decay=cfg.weight_decay)
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda s: lr_factor(s, cfg))
         self.ema = EMA(self.model, cfg.ema_decay)
+        self.disc = self.opt_d = None
+        if cfg.adv_start_step >= 0:
+            from .discriminators import Discriminators
+            self.disc = Discriminators(channels=cfg.disc_channels).to(self.device)
+            self.opt_d = torch.optim.AdamW(self.disc.parameters(), lr=cfg.disc_lr, betas=(0.8, 0.99))
+            self.disc_wrapped = (nn.parallel.DistributedDataParallel(self.disc) if self.world > 1 else self.disc)
         self.step = 0
         self.elapsed = 0.0
         self._resume()
@@ -135,6 +142,7 @@ class Trainer:
             "torch_rng": torch.get_rng_state(), "numpy_rng": np.random.get_state(), "py_rng": random.getstate(),
             "sampler": self.sampler.state_dict(), "model_config": self.model_cfg.to_dict(),
             "world": self.world,
+            **({"disc": self.disc.state_dict(), "opt_d": self.opt_d.state_dict()} if self.disc is not None else {}),
         }
 
     def save(self) -> None:
@@ -157,6 +165,9 @@ class Trainer:
         np.random.set_state(s["numpy_rng"])
         random.setstate(s["py_rng"])
         self.sampler.load_state_dict(s["sampler"])
+        if self.disc is not None and "disc" in s:
+            self.disc.load_state_dict(s["disc"])
+            self.opt_d.load_state_dict(s["opt_d"])
         self.step, self.elapsed = s["step"], s["elapsed"]
         if self.is_main:
             self._truncate_log(self.step)
@@ -188,6 +199,11 @@ class Trainer:
             out = self.wrapped(wav, sigma, zt)
         else:
             out = self.wrapped(wav, sigma)
+        y, target = out.pop("_y"), out.pop("_target")
+        if self.disc is not None and self.step >= cfg.adv_start_step:
+            out.update(self._adversarial(y, target))
+        if "loss_adv" in out:
+            out["loss"] = out["loss"] + out.pop("loss_adv")
         self.opt.zero_grad(set_to_none=True)
         out["loss"].backward()
         gnorm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
@@ -201,6 +217,21 @@ class Trainer:
         row = {k: float(v.detach()) for k, v in out.items()}
         row.update(sigma=sigma, grad_norm=float(gnorm), lr=self.sched.get_last_lr()[0])
         return row
+
+    def _adversarial(self, y: torch.Tensor, target: torch.Tensor) -> dict:
+        """One discriminator update, then the generator's adversarial + feature-matching terms."""
+        from .discriminators import discriminator_loss, feature_matching_loss, generator_loss
+        cfg = self.cfg
+        d_loss = discriminator_loss(self.disc_wrapped(target), self.disc_wrapped(y.detach()))
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.disc.parameters(), cfg.grad_clip * 10)
+        self.opt_d.step()
+        fake = self.disc_wrapped(y)
+        with torch.no_grad():
+            real = self.disc_wrapped(target)
+        g, fm = generator_loss(fake), feature_matching_loss(real, fake)
+        return {"loss_adv": cfg.adv_weight * g + cfg.fm_weight * fm, "adv_g": g, "adv_fm": fm, "adv_d": d_loss.detach()}
 
     def run(self) -> Path | None:
         cfg = self.cfg
