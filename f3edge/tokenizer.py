@@ -14,6 +14,7 @@ from .checkpoint import LoadedModel, load_checkpoint
 from .errors import F3EdgeInputError
 from .models import F3Student
 from .registry import resolve_checkpoint_path
+from .streaming.session import StreamSession, drop_leading
 
 
 class Tokenizer:
@@ -115,7 +116,7 @@ class Tokenizer:
         }
 
 
-class EncoderStream:
+class EncoderStream(StreamSession):
     """push(pcm) -> (n, D) latents as soon as their frames (plus lookahead) are complete; flush() -> rest."""
 
     def __init__(self, model: F3Student, sr: int):
@@ -126,27 +127,15 @@ class EncoderStream:
         self.buffer = np.zeros(0, np.float32)
         self.to_skip = self.lookahead
         self.resampler = soxr.ResampleStream(sr, s.sample_rate, 1, dtype="float32") if sr != s.sample_rate else None
-        self.closed = False
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.closed = True
-        return False
 
     @torch.inference_mode()
     def _run(self, x: np.ndarray) -> np.ndarray:
         z, self.state = self.model.encoder_step(torch.from_numpy(x)[None, None], self.state)
-        z = z[0].T.numpy()
-        if self.to_skip:
-            drop = min(self.to_skip, len(z))
-            z, self.to_skip = z[drop:], self.to_skip - drop
+        z, self.to_skip = drop_leading(z[0].T.numpy(), self.to_skip)
         return z
 
     def push(self, pcm) -> np.ndarray:
-        if self.closed:
-            raise RuntimeError("stream already flushed")
+        self._check_open()
         x = np.asarray(pcm, dtype=np.float32).reshape(-1)
         if not np.isfinite(x).all():
             raise F3EdgeInputError("pushed audio contains NaN/inf samples")
@@ -173,7 +162,7 @@ class EncoderStream:
         return self._run(x)
 
 
-class DecoderStream:
+class DecoderStream(StreamSession):
     """push((n, D) latents) -> audio, time-aligned with the encoder input; flush() -> the last samples."""
 
     def __init__(self, model: F3Student):
@@ -181,25 +170,14 @@ class DecoderStream:
         self.dim = model.cfg.signal.latent_dim
         self.state = model.decoder_init_state(1)
         self.to_skip = model.cfg.signal.synthesis_delay
-        self.closed = False
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.closed = True
-        return False
 
     def _align(self, y: np.ndarray) -> np.ndarray:
-        if self.to_skip:
-            drop = min(self.to_skip, len(y))
-            y, self.to_skip = y[drop:], self.to_skip - drop
+        y, self.to_skip = drop_leading(y, self.to_skip)
         return y
 
     @torch.inference_mode()
     def push(self, z) -> np.ndarray:
-        if self.closed:
-            raise RuntimeError("stream already flushed")
+        self._check_open()
         z = np.asarray(z, dtype=np.float32).reshape(-1, self.dim)
         if len(z) == 0:
             return np.zeros(0, np.float32)

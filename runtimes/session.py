@@ -11,18 +11,18 @@ from typing import Protocol
 import numpy as np
 
 from f3edge.errors import F3EdgeInputError
+from f3edge.streaming.session import StreamSession, drop_leading
 
 
 class StepRunner(Protocol):
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]: ...
 
 
-class _StepSession:
+class _StepSession(StreamSession):
     def __init__(self, runner: StepRunner, part: dict):
         self.runner = runner
         self.inputs = part["inputs"]
         self.state = [np.zeros(t["shape"], np.float32) for t in self.inputs[1:]]
-        self.closed = False
 
     def _step(self, x: np.ndarray) -> np.ndarray:
         outs = self.runner.run([np.ascontiguousarray(x, dtype=np.float32)] + self.state)
@@ -30,13 +30,6 @@ class _StepSession:
             raise F3EdgeInputError(f"artifact returned {len(outs)} outputs, manifest lists {len(self.inputs)}")
         self.state = [np.asarray(o, np.float32) for o in outs[1:]]
         return np.asarray(outs[0], np.float32)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.closed = True
-        return False
 
 
 class EncoderSession(_StepSession):
@@ -61,8 +54,7 @@ class EncoderSession(_StepSession):
         return np.stack(out) if out else np.zeros((0, self.dim), np.float32)
 
     def push(self, pcm) -> np.ndarray:
-        if self.closed:
-            raise RuntimeError("stream already flushed")
+        self._check_open()
         x = np.asarray(pcm, np.float32).reshape(-1)
         if not np.isfinite(x).all():
             raise F3EdgeInputError("pushed audio contains NaN/inf samples")
@@ -88,14 +80,11 @@ class DecoderSession(_StepSession):
         self.to_skip = manifest["synthesis_delay_samples"]
 
     def _align(self, y: np.ndarray) -> np.ndarray:
-        if self.to_skip:
-            drop = min(self.to_skip, len(y))
-            y, self.to_skip = y[drop:], self.to_skip - drop
+        y, self.to_skip = drop_leading(y, self.to_skip)
         return y
 
     def push(self, z) -> np.ndarray:
-        if self.closed:
-            raise RuntimeError("stream already flushed")
+        self._check_open()
         z = np.asarray(z, np.float32).reshape(-1, self.dim)
         out = [self._step(frame.reshape(1, self.dim, 1)).reshape(-1) for frame in z]
         return self._align(np.concatenate(out)) if out else np.zeros(0, np.float32)
