@@ -97,3 +97,10 @@ def test_info_prints_json():
     assert p.returncode == 0, p.stderr
     info = json.loads(p.stdout)
     assert info["latent_dim"] == 64 and info["streaming"] is True
+
+
+def test_runtime_without_artifact_is_bad_input(tmp_path, speech_16k):
+    sf.write(tmp_path / "in.wav", speech_16k, 16000)
+    assert_bad_input(run("encode", tmp_path / "in.wav", "-o", tmp_path / "z.npz", "--runtime", "onnx"))
+    assert_bad_input(run("encode", tmp_path / "in.wav", "-o", tmp_path / "z.npz", "--runtime", "onnx",
+                         "--artifact", tmp_path / "no-such-export"))
