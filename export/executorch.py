@@ -15,11 +15,16 @@ def _quantize_pt2e(step: torch.nn.Module, calib: list[list[np.ndarray]], part: s
     from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (XNNPACKQuantizer,
                                                                          get_symmetric_quantization_config)
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
-    from f3edge.quantization.recipes import float_module_names
+    from f3edge.quantization.recipes import trunk_node_filter
     graph = torch.export.export(step, example_inputs(step)).module()
-    quantizer = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=True))
-    for name in float_module_names(step, part, recipe):
-        quantizer.set_module_name(name, None)
+    config = get_symmetric_quantization_config(is_per_channel=True)
+    quantizer = XNNPACKQuantizer()
+    if recipe == "trunk":   # only the learned convolutions; pointwise math and the DFT bases stay float
+        for op in (torch.ops.aten.conv1d.default, torch.ops.aten.conv_transpose1d.default):
+            quantizer.set_operator_type(op, config)
+        quantizer.set_filter_function(trunk_node_filter(graph))
+    else:
+        quantizer.set_global(config)
     prepared = prepare_pt2e(graph, quantizer)
     with torch.no_grad():
         for sample in calib:

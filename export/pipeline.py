@@ -107,7 +107,10 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
         else:
             artifact = _Artifact(tmp, manifest, _make_runner)
             manifest["parity_runtime"] = manifest["runtime"]
-        report = measure_parity(artifact, tok, parity_clips, precision)
+        try:
+            report = measure_parity(artifact, tok, parity_clips, precision)
+        except F3EdgeInputError as e:   # the runtime refused an artifact we just built: an export failure
+            raise ExportError(f"{target}-{precision}: the runtime cannot run the artifact: {e}") from None
         manifest["parity"] = report.to_dict()
         manifest["sizes_bytes"] = {p: _size(tmp / manifest[p]["file"]) for p in steps}
         from .npu import report as npu_report

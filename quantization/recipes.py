@@ -10,19 +10,25 @@ from __future__ import annotations
 RECIPES = ("trunk", "all")
 DEFAULT_RECIPE = "trunk"
 
-# module-name prefixes (inside EncoderStep/DecoderStep) that stay float under the "trunk" recipe
-FLOAT_MODULES = {
-    "encoder": ("student.encoder.blocks.0", "student.encoder.blocks.1", "norm"),
-    "decoder": ("student.decoder.blocks.{head}", "student.decoder.blocks.{istft}"),
-}
+def _is_learned_conv(node) -> bool:
+    target = str(getattr(node, "target", ""))
+    if "conv" not in target or len(node.args) < 2:
+        return False
+    weight = node.args[1]
+    return getattr(weight, "op", None) == "get_attr" and str(weight.target).endswith(".weight")
 
 
-def float_module_names(step, part: str, recipe: str) -> list[str]:
-    if recipe == "all":
-        return []
-    blocks = step.student.decoder.blocks if part == "decoder" else step.student.encoder.blocks
-    n = len(blocks)
-    return [p.format(head=n - 2, istft=n - 1) for p in FLOAT_MODULES[part]]
+def trunk_node_filter(graph_module):
+    """PT2E filter for the "trunk" recipe: quantize only the nodes from the first to the last convolution
+    whose weight is a trained parameter (`*.weight`), as the ONNX recipe does; the fixed DFT bases, the
+    log-power features, the polar head and the channel norm stay float. (Module names cannot select
+    nodes here: the streaming `step` methods are not `forward`, so torch.export records no module path
+    for most of them.)"""
+    nodes = list(graph_module.graph.nodes)
+    learned = [i for i, n in enumerate(nodes) if n.op == "call_function" and _is_learned_conv(n)]
+    fixed = {n.name for n in nodes if n.op == "call_function" and "conv" in str(n.target)
+             and not _is_learned_conv(n)}
+    return lambda n: n.name not in fixed
 
 
 def onnx_nodes_to_exclude(model_path, recipe: str) -> list[str]:
