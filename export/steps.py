@@ -48,8 +48,10 @@ class ConvChannelNorm(nn.Module):
         self.eps = eps
 
     def forward(self, h: Tensor) -> Tensor:
-        centred = h - F.conv1d(h, self.mean_w)
-        return centred / torch.sqrt(F.conv1d(centred * centred, self.var_w) + self.eps)
+        # Pre-norm activations reach a few hundred; their squares overflow fp16 (Core ML / Neural Engine),
+        # so normalize h/64 (the result is the same: the norm is scale-invariant, eps is scaled to match).
+        centred = (h - F.conv1d(h, self.mean_w)) * (1.0 / 64.0)
+        return centred / torch.sqrt(F.conv1d(centred * centred, self.var_w) + self.eps / 4096.0)
 
 
 class EncoderStep(nn.Module):

@@ -102,9 +102,15 @@ def spectral_features(spec: Tensor, power: float, eps: float = 1e-6) -> Tensor:
     magnitudes from (re, im) only slowly, and training stalled on a blurred spectrum without it."""
     n = spec.shape[1] // 2
     re, im = spec[:, :n], spec[:, n:]
-    log_power = torch.log(re * re + im * im + eps)
+    # |X|^2 of loud audio exceeds fp16's range (65504) on the Neural Engine: square X/4 instead and add
+    # log(16) back. In fp32 this is the same number; eps/16 stays representable in fp16.
+    re4, im4 = re * 0.25, im * 0.25
+    log_power = torch.log(re4 * re4 + im4 * im4 + eps / 16.0) + _LOG16
     scale = torch.exp(((power - 1.0) / 2.0) * log_power)   # = mag2**((p-1)/2); exp/log delegate to XNNPACK, pow does not
     return torch.cat([0.1 * log_power, re * scale, im * scale], dim=1)
+
+
+_LOG16 = math.log(16.0)
 
 
 def polar_to_spectrum(log_mag: Tensor, px: Tensor, py: Tensor, max_log: float = 7.0) -> Tensor:
