@@ -9,12 +9,19 @@ import numpy as np
 from f3edge.metrics import log_mel_l1_db, pesq_wb, snr_db, stoi
 
 
+def _envelope(x: np.ndarray, width: int = 80) -> np.ndarray:
+    e = np.convolve(np.abs(x), np.ones(width) / width, mode="same")
+    return e - e.mean()
+
+
 def align(ref: np.ndarray, est: np.ndarray, max_lag: int = 800) -> np.ndarray:
-    """Shift `est` by the lag (0..max_lag samples of codec delay) that best matches `ref`."""
+    """Shift `est` by the codec delay (0..max_lag samples) that best matches `ref`. Matched on smoothed
+    amplitude envelopes, not waveforms: a codec that does not keep phase has no waveform correlation."""
     n = min(len(ref), len(est)) - max_lag
     if n <= 0:
         return est[: len(ref)]
-    scores = [float(np.dot(ref[:n], est[lag:lag + n])) for lag in range(0, max_lag + 1, 4)]
+    er, ee = _envelope(ref[:n]), _envelope(est[: n + max_lag])
+    scores = [float(np.dot(er, ee[lag:lag + n])) for lag in range(0, max_lag + 1, 4)]
     lag = 4 * int(np.argmax(scores))
     out = est[lag:]
     return np.pad(out, (0, max(0, len(ref) - len(out))))[: len(ref)]

@@ -51,7 +51,8 @@ def evaluate_codec(name: str, reconstruct, clips, sr: int, english_asr: bool) ->
         if english_asr and c.lang == "en" and asr.available():
             q["wer"] = asr.wer(x, y[: len(x)])[0]
         rows.append(q)
-    return {k: float(np.nanmean([r[k] for r in rows if k in r])) for k in rows[0]} | {"clips": len(rows)}
+    keys = sorted({k for r in rows for k in r})   # WER exists only on the English clips
+    return {k: float(np.nanmean([r[k] for r in rows if k in r])) for k in keys} | {"clips": len(rows)}
 
 
 def main(argv=None) -> int:
