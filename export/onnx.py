@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .steps import example_inputs
+from .steps import convert_then_quantize, example_inputs
 
 TARGET = {"target": "onnx", "runtime": "onnxruntime", "ext": ".onnx", "precisions": ("fp32", "int8")}
 
@@ -49,13 +49,9 @@ def quantize_int8(fp32_path: Path, out_path: Path, names: list[str], samples: li
 def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None,
           recipe: str = "trunk") -> dict:
     path = out / f"{name}.onnx"
-    if precision == "fp32":
-        export_step(step, path)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            fp32 = Path(tmp) / "fp32.onnx"
-            export_step(step, fp32)
-            quantize_int8(fp32, path, [t.name for t in step.io()[0]], calib, recipe)
+    names = [t.name for t in step.io()[0]]
+    convert_then_quantize(path, lambda p: export_step(step, p),
+                          lambda fp32, p: quantize_int8(fp32, p, names, calib, recipe), precision)
     return {"file": path.name, "ops": op_summary(path), **({"int8_recipe": recipe} if precision == "int8" else {})}
 
 

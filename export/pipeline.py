@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from f3edge import __version__
 from f3edge.errors import F3EdgeInputError

@@ -100,3 +100,17 @@ def example_inputs(step: nn.Module, seed: int = 0) -> tuple[Tensor, ...]:
     g = torch.Generator().manual_seed(seed)
     inputs, _ = step.io()
     return tuple(torch.randn(t.shape, generator=g).contiguous() * 0.1 for t in inputs)
+
+
+def convert_then_quantize(path, convert, quantize, precision: str) -> None:
+    """fp32: `convert(path)`. int8: convert to a temp fp32 file, then `quantize(fp32_path, path)` —
+    the route of every converter whose int8 pass works on its own fp32 format (ONNX, TFLite)."""
+    import tempfile
+    from pathlib import Path
+    if precision == "fp32":
+        convert(path)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / f"fp32{Path(path).suffix}"
+        convert(fp32)
+        quantize(fp32, path)

@@ -6,13 +6,12 @@ transposed-conv weights float.
 """
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .steps import example_inputs
+from .steps import convert_then_quantize, example_inputs
 
 TARGET = {"target": "tflite", "runtime": "litert", "ext": ".tflite", "precisions": ("fp32", "int8")}
 
@@ -40,11 +39,5 @@ def _quantize(fp32: Path, out: Path) -> None:
 def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None,
           recipe: str = "trunk") -> dict:
     path = out / f"{name}.tflite"
-    if precision == "fp32":
-        _convert(step, path)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            fp32 = Path(tmp) / "fp32.tflite"
-            _convert(step, fp32)
-            _quantize(fp32, path)
+    convert_then_quantize(path, lambda p: _convert(step, p), _quantize, precision)
     return {"file": path.name, "recipe": "fp32" if precision == "fp32" else "dynamic_wi8_afp32"}

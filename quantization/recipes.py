@@ -7,8 +7,6 @@ overlap-add iSTFT) carry audio-rate dynamic range; the learned trunk is what int
 """
 from __future__ import annotations
 
-RECIPES = ("trunk", "all")
-DEFAULT_RECIPE = "trunk"
 
 def _is_learned_conv(node) -> bool:
     target = str(getattr(node, "target", ""))
@@ -19,13 +17,11 @@ def _is_learned_conv(node) -> bool:
 
 
 def trunk_node_filter(graph_module):
-    """PT2E filter for the "trunk" recipe: quantize only the nodes from the first to the last convolution
-    whose weight is a trained parameter (`*.weight`), as the ONNX recipe does; the fixed DFT bases, the
-    log-power features, the polar head and the channel norm stay float. (Module names cannot select
-    nodes here: the streaming `step` methods are not `forward`, so torch.export records no module path
-    for most of them.)"""
+    """PT2E filter for the "trunk" recipe (used with conv-only operator configs): leave out every
+    convolution whose weight is not a trained parameter (`*.weight`), i.e. the fixed DFT bases and the
+    channel-norm convs. (Module names cannot select nodes here: the streaming `step` methods are not
+    `forward`, so torch.export records no module path for most of them.)"""
     nodes = list(graph_module.graph.nodes)
-    learned = [i for i, n in enumerate(nodes) if n.op == "call_function" and _is_learned_conv(n)]
     fixed = {n.name for n in nodes if n.op == "call_function" and "conv" in str(n.target)
              and not _is_learned_conv(n)}
     return lambda n: n.name not in fixed

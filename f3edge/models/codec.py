@@ -9,14 +9,12 @@ directions; the student's are causal and stream with explicit state.
 """
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..config import ModelConfig
 from ..streaming import (CausalConv1d, CausalConvTranspose1d, CausalISTFT, CausalSTFT, State, StateSpec,
-                         StreamingModule, StreamingSequential, spectral_features, polar_to_spectrum,
-                         split_state)
+                         StreamingModule, StreamingSequential, spectral_features, polar_to_spectrum)
 from .blocks import ConvNeXtBlock, make_conv
 from .bottleneck import NoisyChannelNorm, channel_normalize
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -92,16 +91,6 @@ class StreamingSequential(StreamingModule):
                 m = _lcm_fraction(m, need)
                 scale *= Fraction(getattr(b, "time_stride", 1))
         return int(m) if m.denominator == 1 else math.ceil(m)
-
-
-def split_state(state: Sequence[Tensor], sizes: Sequence[int]) -> list[State]:
-    out, pos = [], 0
-    for n in sizes:
-        out.append(tuple(state[pos:pos + n]))
-        pos += n
-    if pos != len(state):
-        raise ValueError(f"state has {len(state)} tensors, expected {pos}")
-    return out
 
 
 def _lcm_fraction(a: Fraction, b: Fraction) -> Fraction:

@@ -41,7 +41,6 @@ class DistillObjective(nn.Module):
         self.model, self.recon, self.bf16, self.latent_weight = student, recon, bf16, latent_weight
 
     def forward(self, wav: Tensor, sigma: float, teacher_latents: Tensor) -> dict[str, Tensor]:
-        n = wav.shape[0]
         with autocast(wav.device, self.bf16):
             z_student = channel_normalize(self.model.encode_raw(wav))
             noisy_teacher = self.model.bottleneck(teacher_latents, sigma)
