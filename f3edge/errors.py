@@ -27,3 +27,7 @@ class LatentFileError(F3EdgeInputError):
 
 class CheckpointError(F3EdgeInputError):
     """Missing, corrupted or mismatched model checkpoint."""
+
+
+class TrainingConfigError(F3EdgeInputError, ValueError):
+    """A training run configured with something that cannot work (unknown model, submodule, teacher)."""

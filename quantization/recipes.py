@@ -8,22 +8,30 @@ overlap-add iSTFT) carry audio-rate dynamic range; the learned trunk is what int
 from __future__ import annotations
 
 
-def _is_learned_conv(node) -> bool:
+# Fixed-weight convolutions that stay float in the PT2E "trunk" recipe: the DFT bases (audio-rate dynamic
+# range) and the channel-norm variance (it sums squares). The channel-norm *mean* conv is quantized: it is
+# exact in int8 (all weights 1/D), and XNNPACK cannot compile a float conv1d fed by a dequantized tensor
+# (the encoder's last learned conv feeds it): "Failed to create squeeze node".
+FLOAT_CONV_WEIGHTS = ("basis", "var_w")
+
+
+def _is_quantized_conv(node) -> bool:
     target = str(getattr(node, "target", ""))
     if "conv" not in target or len(node.args) < 2:
         return False
     weight = node.args[1]
-    return getattr(weight, "op", None) == "get_attr" and str(weight.target).endswith(".weight")
+    if getattr(weight, "op", None) != "get_attr":
+        return False
+    return not any(key in str(weight.target) for key in FLOAT_CONV_WEIGHTS)
 
 
 def trunk_node_filter(graph_module):
-    """PT2E filter for the "trunk" recipe (used with conv-only operator configs): leave out every
-    convolution whose weight is not a trained parameter (`*.weight`), i.e. the fixed DFT bases and the
-    channel-norm convs. (Module names cannot select nodes here: the streaming `step` methods are not
-    `forward`, so torch.export records no module path for most of them.)"""
+    """PT2E filter for the "trunk" recipe (used with conv-only operator configs): leave out the fixed
+    convolutions named in FLOAT_CONV_WEIGHTS. (Module names cannot select nodes here: the streaming `step`
+    methods are not `forward`, so torch.export records no module path for most of them.)"""
     nodes = list(graph_module.graph.nodes)
     fixed = {n.name for n in nodes if n.op == "call_function" and "conv" in str(n.target)
-             and not _is_learned_conv(n)}
+             and not _is_quantized_conv(n)}
     return lambda n: n.name not in fixed
 
 

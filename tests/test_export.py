@@ -31,13 +31,8 @@ def export(tok, target, precision, out_dir, clips):
     return export_target(tok, target, precision, out_dir, clips, log=lambda m: None)
 
 
-ET_INT8_XFAIL = pytest.mark.xfail(
-    strict=True, reason="XNNPACK cannot compile the accurate int8 recipe (float DFT front-end + int8 trunk): "
-                        "'Failed to create squeeze node'; quantizing everything runs but gives ~-2 dB latent SNR")
-
-
 @pytest.mark.parametrize("target,precision", [("onnx", "fp32"), ("onnx", "int8"), ("executorch", "fp32"),
-                                              pytest.param("executorch", "int8", marks=ET_INT8_XFAIL)])
+                                              ("executorch", "int8")])
 def test_export_runs_in_its_runtime_and_meets_parity(tok, out_dir, parity_clip, speech_16k, target, precision):
     path, report = export(tok, target, precision, out_dir, parity_clip)
     assert report.passed

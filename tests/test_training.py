@@ -104,3 +104,36 @@ def test_adversarial_phase_starts_after_warmup_and_logs_its_losses(tiny_setup):
     rows = list(csv.DictReader(open(d / "adv" / "train_log.csv")))
     assert rows[0]["adv_d"] == "" and rows[1]["adv_d"] != "" and float(rows[2]["adv_fm"]) > 0
     assert "disc" in torch.load(d / "adv" / "last.pt", weights_only=False)
+
+
+def test_finetune_from_a_checkpoint_keeps_a_frozen_encoder_bit_exact(tiny_setup):
+    """Decoder-only (e.g. adversarial) fine-tuning must leave the latent space, and so every student
+    distilled against it, unchanged."""
+    from safetensors.torch import load_file
+    d = tiny_setup
+    cfg = json.loads((d / "train.json").read_text())
+    p = f3("train", "--config", d / "train.json", "--out", d / "base", "--steps", "2")
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    (d / "ft.json").write_text(json.dumps(dict(cfg, steps=3, init_from=str(d / "base" / "model"),
+                                               freeze=["encoder"], adv_start_step=0, disc_channels=4,
+                                               disc_stft=[[128, 32]], disc_periods=[2])))
+    p = f3("train", "--config", d / "ft.json", "--out", d / "ft")
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    before = load_file(d / "base" / "model" / "model.safetensors")
+    after = load_file(d / "ft" / "model" / "model.safetensors")
+    enc = [k for k in before if k.startswith("encoder.")]
+    dec = [k for k in before if k.startswith("decoder.")]
+    assert enc and all(torch.equal(before[k], after[k]) for k in enc)
+    assert any(not torch.equal(before[k], after[k]) for k in dec)
+    meta = json.loads((d / "ft" / "model" / "meta.json").read_text())
+    assert meta["frozen"] == ["encoder"] and len(meta["init_sha256"]) == 64
+
+
+def test_freezing_an_unknown_submodule_is_a_config_error(tiny_setup):
+    d = tiny_setup
+    cfg = json.loads((d / "train.json").read_text())
+    (d / "bad_freeze.json").write_text(json.dumps(dict(cfg, freeze=["encoderr"])))
+    p = f3("train", "--config", d / "bad_freeze.json", "--out", d / "bad_freeze")
+    assert p.wait(timeout=300) == 2
+    err = p.stderr.read()
+    assert "encoderr" in err and "Traceback" not in err

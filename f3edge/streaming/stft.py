@@ -29,14 +29,28 @@ def _dft_angles(n_fft: int) -> tuple[Tensor, Tensor]:
     return torch.cos(ang), torch.sin(ang)
 
 
+def round_to_int_grid(basis: Tensor, bits: int, per_row: bool) -> Tensor:
+    """Round to a symmetric `bits`-bit grid, scale = max|w| / (2^(bits-1) - 1) per row (dim 0) or per
+    tensor: the symmetric weight convention of ONNX Runtime, ai-edge-quantizer and coremltools, so an
+    exporter re-quantizing the rounded basis along the same axis reproduces it exactly. bits=0: unchanged.
+    Per row suits the analysis conv (rows are its output channels); the synthesis basis is a transposed
+    conv whose output-channel axis (the quantizers' channel axis) has size 1, hence per tensor."""
+    if not bits:
+        return basis
+    levels = 2 ** (bits - 1) - 1
+    dims = tuple(range(1, basis.dim())) if per_row else tuple(range(basis.dim()))
+    scale = (basis.abs().amax(dim=dims, keepdim=True) / levels).clamp_min(1e-30)
+    return torch.round(basis / scale).clamp(-levels, levels) * scale
+
+
 class CausalSTFT(StreamingModule):
     """(B, 1, L) audio -> (B, 2*n_bins, L/hop): real parts, then imaginary parts."""
 
-    def __init__(self, n_fft: int, hop: int):
+    def __init__(self, n_fft: int, hop: int, basis_bits: int = 0):
         super().__init__()
         cos, sin = _dft_angles(n_fft)
         w = hann(n_fft)[None, :]
-        basis = torch.cat([cos * w, -sin * w], dim=0)[:, None, :]
+        basis = round_to_int_grid(torch.cat([cos * w, -sin * w], dim=0)[:, None, :], basis_bits, per_row=True)
         self.register_buffer("basis", basis.float(), persistent=False)
         self.n_fft, self.hop = n_fft, hop
         self.pad = n_fft - hop
@@ -60,7 +74,7 @@ class CausalSTFT(StreamingModule):
 class CausalISTFT(StreamingModule):
     """(B, 2*n_bins, T) spectrum -> (B, 1, T*hop) audio, delayed by n_fft - hop samples."""
 
-    def __init__(self, n_fft: int, hop: int):
+    def __init__(self, n_fft: int, hop: int, basis_bits: int = 0):
         super().__init__()
         if n_fft % hop:
             raise ValueError("n_fft must be a multiple of hop")
@@ -72,7 +86,8 @@ class CausalISTFT(StreamingModule):
         # Overlap-added w^2 is constant for a periodic Hann at hop <= n_fft/2: fold it into the basis.
         envelope = (w ** 2).reshape(n_fft // hop, hop).sum(0).mean()
         scale = coef / n_fft * w[None, :] / envelope
-        basis = torch.cat([cos * scale, -sin * scale], dim=0)[:, None, :]
+        basis = round_to_int_grid(torch.cat([cos * scale, -sin * scale], dim=0)[:, None, :], basis_bits,
+                                  per_row=False)
         self.register_buffer("basis", basis.float(), persistent=False)
         self.n_fft, self.hop = n_fft, hop
         self.tail = n_fft - hop

@@ -12,6 +12,8 @@ class TrainConfig:
     data: str = "data/corpus"              # corpus manifest, folder with manifest.tsv, or folder of audio
     out: str = "runs/teacher"
     teacher: str | None = None             # distillation: teacher checkpoint dir or registry name
+    init_from: str | None = None           # fine-tuning: start from these weights (checkpoint dir or registry name)
+    freeze: list[str] = dataclasses.field(default_factory=list)  # submodules kept fixed, e.g. ["encoder"]
     steps: int = 20000
     batch_size: int = 12
     segment_seconds: float = 1.28
@@ -31,6 +33,8 @@ class TrainConfig:
     fm_weight: float = 2.0                 # feature matching
     disc_lr: float = 2e-4
     disc_channels: int = 32
+    disc_stft: list[list[int]] = dataclasses.field(default_factory=lambda: [[512, 128], [1024, 256], [256, 64]])
+    disc_periods: list[int] = dataclasses.field(default_factory=lambda: [2, 3, 5, 7, 11])
     bf16: bool = True
     seed: int = 0
     threads: int = 0                       # 0: leave torch's default

@@ -24,6 +24,7 @@ from torch import nn
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..config import PRESETS, ModelConfig
 from ..data import CropConfig, CropSampler, load_clips, training_split
+from ..errors import TrainingConfigError
 from ..losses import ReconstructionLoss
 from ..models import F3Codec, build_model
 from .config import TrainConfig
@@ -47,7 +48,7 @@ def resolve_model_config(spec: str) -> ModelConfig:
     path = Path(spec)
     if path.is_file():
         return ModelConfig.from_json(path.read_text())
-    raise ValueError(f"unknown model '{spec}': use one of {sorted(PRESETS)} or a config JSON path")
+    raise TrainingConfigError(f"unknown model '{spec}': use one of {sorted(PRESETS)} or a config JSON path")
 
 
 def lr_factor(step: int, cfg: TrainConfig) -> float:
@@ -90,18 +91,21 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         self.model_cfg = resolve_model_config(cfg.model)
         self.model = build_model(self.model_cfg).to(self.device)
+        from ..registry import resolve_checkpoint_path
+        if cfg.init_from:
+            self.init_sha = self._load_initial_weights(resolve_checkpoint_path(cfg.init_from))
+        self._freeze(cfg.freeze)
         self.teacher: F3Codec | None = None
         if distill:
             if not cfg.teacher:
-                raise ValueError("distillation needs a teacher checkpoint")
-            from ..registry import resolve_checkpoint_path
+                raise TrainingConfigError("distillation needs a teacher checkpoint")
             loaded = load_checkpoint(resolve_checkpoint_path(cfg.teacher))
             self.teacher = loaded.model.to(self.device).eval()
             for p in self.teacher.parameters():
                 p.requires_grad_(False)
             self.teacher_sha = loaded.sha256
             if loaded.config.signal != self.model_cfg.signal:
-                raise ValueError("teacher and student must share the signal config (rate, hop, D)")
+                raise TrainingConfigError("teacher and student must share the signal config (rate, hop, D)")
         recon = ReconstructionLoss(self.model_cfg.signal.sample_rate, cfg.mel_weight, cfg.stft_weight)
         self.objective = (DistillObjective(self.model, recon, cfg.bf16, cfg.latent_weight) if distill
                           else AutoencoderObjective(self.model, recon, cfg.bf16))
@@ -115,19 +119,42 @@ class Trainer:
         self.sampler = CropSampler(clips, CropConfig(seconds=cfg.segment_seconds,
                                                      sample_rate=self.model_cfg.signal.sample_rate),
                                    seed=cfg.seed * 1000 + self.rank)
-        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, betas=(0.8, 0.99),
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.opt = torch.optim.AdamW(trainable, lr=cfg.lr, betas=(0.8, 0.99),
                                      weight_decay=cfg.weight_decay)
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda s: lr_factor(s, cfg))
         self.ema = EMA(self.model, cfg.ema_decay)
         self.disc = self.opt_d = None
         if cfg.adv_start_step >= 0:
             from .discriminators import Discriminators
-            self.disc = Discriminators(channels=cfg.disc_channels).to(self.device)
+            self.disc = Discriminators(stft_resolutions=[tuple(r) for r in cfg.disc_stft],
+                                       periods=tuple(cfg.disc_periods), channels=cfg.disc_channels).to(self.device)
             self.opt_d = torch.optim.AdamW(self.disc.parameters(), lr=cfg.disc_lr, betas=(0.8, 0.99))
             self.disc_wrapped = (nn.parallel.DistributedDataParallel(self.disc) if self.world > 1 else self.disc)
         self.step = 0
         self.elapsed = 0.0
         self._resume()
+
+    def _load_initial_weights(self, path) -> str:
+        """Fine-tuning starts from a finished checkpoint of the same architecture (a resume overrides it)."""
+        loaded = load_checkpoint(path)
+        if loaded.config.signal != self.model_cfg.signal:
+            raise TrainingConfigError(f"{path}: signal config differs from the run's model {self.cfg.model!r}")
+        try:   # same architecture; fixed buffers (e.g. the DFT bases' rounding) may differ
+            self.model.load_state_dict(loaded.model.state_dict())
+        except RuntimeError as e:
+            raise TrainingConfigError(f"{path}: weights do not fit the run's model {self.cfg.model!r}: {e}") from None
+        return loaded.sha256
+
+    def _freeze(self, names: list[str]) -> None:
+        # Freezing the encoder keeps the latent space fixed, so decoder fine-tuning (e.g. adversarial)
+        # leaves every student distilled from this model compatible.
+        for name in names:
+            module = getattr(self.model, name, None)
+            if not isinstance(module, nn.Module):
+                raise TrainingConfigError(f"freeze: the model has no submodule {name!r}")
+            for p in module.parameters():
+                p.requires_grad_(False)
 
     @property
     def is_main(self) -> bool:
@@ -206,7 +233,8 @@ class Trainer:
             out["loss"] = out["loss"] + out.pop("loss_adv")
         self.opt.zero_grad(set_to_none=True)
         out["loss"].backward()
-        gnorm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        gnorm = torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad],
+                                               cfg.grad_clip)
         self.opt.step()
         self.sched.step()
         self.step += 1
@@ -293,6 +321,8 @@ class Trainer:
                 "world_size": self.world, "recipe": "distill" if self.distill else "autoencoder"}
         if self.distill:
             meta["teacher_sha256"] = self.teacher_sha
+        if self.cfg.init_from:
+            meta.update(init_sha256=self.init_sha, frozen=list(self.cfg.freeze))
         return save_checkpoint(self.ema.shadow, self.out / "model", meta)
 
     def _tensorboard(self):
