@@ -55,6 +55,36 @@ def evaluate_codec(name: str, reconstruct, clips, sr: int, english_asr: bool) ->
     return {k: float(np.nanmean([r[k] for r in rows if k in r])) for k in keys} | {"clips": len(rows)}
 
 
+def neural_peer_configs(threads: list[int], speed_clip: Path, runs: int) -> list[dict]:
+    """EnCodec 24 kHz and Mimi with random weights: speed, size and MACs only (no trained weights here)."""
+    from .neural_peers import PEERS, available
+    out = []
+    for name in PEERS:
+        if not available(name):
+            out.append({"name": name, "family": "peer", "error": "not installed (pip install --no-deps encodec moshi)"})
+            continue
+        out.append({"name": f"{name} (random weights)", "family": "peer", "speed_only": True,
+                    "runtime": "torch", "precision": "fp32", "macs_per_s": neural_peer_macs(name),
+                    "speed": {f"threads_{t}": speed("neural-peer", name, t, speed_clip, runs) for t in threads}})
+        sp = out[-1]["speed"].get("threads_1", {})
+        out[-1]["params"] = sp.get("params")
+        out[-1]["bytes"] = 4 * sp["params"] if sp.get("params") else None
+    return out
+
+
+def neural_peer_macs(name: str, seconds: float = 2.0) -> dict:
+    """torch's FLOP counter: it misses LSTMs and CPU attention (~20 % of EnCodec, ~2 % of Mimi, DATA.md)."""
+    import torch
+    from .macs import count_macs
+    from .neural_peers import PEERS, NeuralPeer
+    peer = NeuralPeer(name)
+    x = torch.zeros(1, 1, int(seconds * PEERS[name][0]))
+    enc = count_macs(type("E", (torch.nn.Module,), {"forward": lambda self, w: peer.encode(w)})(), (x,))
+    codes = peer.encode(x)
+    dec = count_macs(type("D", (torch.nn.Module,), {"forward": lambda self, c: peer.decode(c)})(), (codes,))
+    return {"encoder": int(enc / seconds), "decoder": int(dec / seconds), "note": "LSTM/attention not counted"}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--smoke", action="store_true", help="two clips, one model, fp32+int8 ONNX, Lyra, Opus; no peers' speed")
@@ -141,6 +171,8 @@ def main(argv=None) -> int:
         peer = Opus(kbps)
         results["configs"].append({"name": peer.name, "family": "peer", "runtime": "libopus",
                                    "quality": evaluate_codec(peer.name, peer.reconstruct, clips, 16000, True)})
+    if not a.smoke:
+        results["configs"] += neural_peer_configs(threads, speed_clip, runs)
     results["wall_seconds"] = round(time.time() - t_start, 1)
     from .report import write_report
     write_report(results, out)

@@ -13,9 +13,24 @@ import time
 import numpy as np
 
 
+def current_rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_fields(before_load: float) -> dict:
+    """Peak RSS of the whole process, and what loading + running the model added on top of the
+    interpreter with its imports (torch alone is a few hundred MB; a phone app does not carry it)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"peak_rss_mb": peak, "rss_before_load_mb": before_load, "model_rss_mb": peak - before_load}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--kind", choices=["artifact", "torch", "lyra"], required=True)
+    ap.add_argument("--kind", choices=["artifact", "torch", "lyra", "neural-peer"], required=True)
     ap.add_argument("--path", default=None, help="artifact folder, or model name for torch")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--audio", required=True)
@@ -27,7 +42,13 @@ def main() -> None:
     from benchmarks.measure import percentiles, repeat
     x = read_audio(a.audio, 16000)
     seconds = len(x) / 16000
+    import benchmarks.neural_peers  # noqa: F401 - imports before the baseline, not counted as model memory
+    from f3edge.runtimes import open as _  # noqa: F401
+    before_load = current_rss_mb()
     t0 = time.perf_counter()
+    if a.kind == "neural-peer":
+        print(json.dumps(_neural_peer(a, t0) | rss_fields(before_load)))
+        return
     if a.kind == "lyra":
         from benchmarks.peers import LYRA_FRAME, Lyra
         codec = Lyra(None, threads=a.threads)
@@ -96,8 +117,42 @@ def main() -> None:
         "encode_rtf": {k: (v / seconds if k != "runs" else v) for k, v in enc.items()},
         "decode_rtf": {k: (v / seconds if k != "runs" else v) for k, v in dec.items()},
         "encoder_step": percentiles(enc_lat), "decoder_step": percentiles(dec_lat),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **rss_fields(before_load),
     }))
+
+
+def _neural_peer(a, t0: float) -> dict:
+    """EnCodec / Mimi with random weights: whole-clip encode and decode, and Mimi's streaming frames."""
+    import contextlib
+
+    import torch
+    from f3edge.audio import read_audio
+    from benchmarks.measure import percentiles, repeat
+    from benchmarks.neural_peers import NeuralPeer
+    peer = NeuralPeer(a.path)
+    load_s = time.perf_counter() - t0
+    x = torch.from_numpy(read_audio(a.audio, peer.sample_rate))[None, None]
+    seconds = x.shape[-1] / peer.sample_rate
+    codes = peer.encode(x)
+    enc = repeat(lambda: peer.encode(x), a.runs)
+    dec = repeat(lambda: peer.decode(codes), a.runs)
+    lat: dict[str, list[float]] = {"encoder": [], "decoder": []}
+
+    @contextlib.contextmanager
+    def timer(part):
+        t = time.perf_counter()
+        yield
+        lat[part].append(time.perf_counter() - t)
+    peer.stream_steps(x, timer)
+    return {
+        "threads": a.threads, "audio_seconds": seconds, "load_seconds": load_s, "params": peer.params,
+        "sample_rate": peer.sample_rate, "chunk_ms": 1000.0 * peer.frame / peer.sample_rate,
+        "weights": "random (speed only)", "mode": "whole clip",
+        "encode_rtf": {k: (v / seconds if k != "runs" else v) for k, v in enc.items()},
+        "decode_rtf": {k: (v / seconds if k != "runs" else v) for k, v in dec.items()},
+        **({"encoder_step": percentiles(lat["encoder"]), "decoder_step": percentiles(lat["decoder"])}
+           if lat["encoder"] else {}),
+    }
 
 
 if __name__ == "__main__":

@@ -14,23 +14,51 @@ import torch
 
 from .steps import example_inputs
 
-TARGET = {"target": "coreml", "runtime": "coreml", "ext": ".mlpackage", "precisions": ("fp16", "int8")}
+TARGET = {"target": "coreml", "runtime": "coreml", "ext": ".mlpackage", "precisions": ("fp16", "int8", "w8a8")}
+
+
+def _require_macos(what: str) -> None:
+    import platform
+    from f3edge.errors import F3EdgeInputError
+    if platform.system() != "Darwin":
+        raise F3EdgeInputError(f"{what} calibrates by running the model, which coremltools can do only on macOS "
+                               f"(this is {platform.system()}); export --precision int8 (W8) here, w8a8 on a Mac")
+
+
+def preflight(precision: str) -> None:
+    """Checks that need no conversion, run before any work."""
+    if precision == "w8a8":
+        _require_macos("Core ML W8A8")
+
+
+def _quantize_activations(mlmodel, step: torch.nn.Module, calib: list[list[np.ndarray]]):
+    """W8A8: int8 activations calibrated on real streaming-step inputs (macOS only: needs predictions)."""
+    from coremltools.optimize.coreml import OptimizationConfig
+    from coremltools.optimize.coreml.experimental import OpActivationLinearQuantizerConfig, linear_quantize_activations
+    names = [t.name for t in step.io()[0]]
+    samples = [dict(zip(names, s)) for s in calib[:256]]
+    cfg = OptimizationConfig(global_config=OpActivationLinearQuantizerConfig(mode="linear_symmetric"))
+    return linear_quantize_activations(mlmodel, cfg, samples)
 
 
 def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None,
           recipe: str = "trunk") -> dict:
     import coremltools as ct
+    if precision == "w8a8":
+        _require_macos("Core ML W8A8")
     inputs, outputs = step.io()
     ep = torch.export.export(step.eval(), example_inputs(step)).run_decompositions({})
     mlmodel = ct.convert(ep, convert_to="mlprogram", minimum_deployment_target=ct.target.iOS17,
                          compute_precision=ct.precision.FLOAT16,
                          inputs=[ct.TensorType(name=t.name, shape=t.shape, dtype=np.float32) for t in inputs],
                          outputs=[ct.TensorType(name=t.name, dtype=np.float32) for t in outputs])
-    if precision == "int8":
+    if precision in ("int8", "w8a8"):
         from coremltools.optimize.coreml import OpLinearQuantizerConfig, OptimizationConfig, linear_quantize_weights
         cfg = OptimizationConfig(global_config=OpLinearQuantizerConfig(mode="linear_symmetric", dtype="int8",
                                                                        granularity="per_channel"))
         mlmodel = linear_quantize_weights(mlmodel, config=cfg)
+    if precision == "w8a8":
+        mlmodel = _quantize_activations(mlmodel, step, calib)
     path = out / f"{name}.mlpackage"
     mlmodel.save(str(path))
     return {"file": path.name, "spec": check_spec(path, inputs, outputs), "ops": op_summary(mlmodel)}
@@ -81,6 +109,8 @@ def _candidates(step: torch.nn.Module):
         gamma = getattr(m, "gamma", None)
         if gamma is not None and hasattr(m, "pw2"):
             out.append((m.pw2.weight, gamma.detach()[:, :, None] if gamma.dim() == 2 else gamma.detach()))
+    # the fixed DFT bases are weights to Core ML too: W8 applies to them (exactly, if basis_bits=8)
+    out += [(b, None) for name, b in step.named_buffers() if name.endswith("basis")]
     return out
 
 

@@ -12,6 +12,7 @@ THRESHOLDS = {  # precision -> (min latent SNR dB, max extra log-mel L1 dB vs th
     "fp32": (60.0, 0.05),
     "fp16": (35.0, 0.15),
     "int8": (25.0, 0.3),
+    "w8a8": (25.0, 0.3),
 }
 
 

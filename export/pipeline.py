@@ -66,10 +66,30 @@ def build_manifest(tok: Tokenizer, mod, precision: str, parts: dict, steps: dict
     return man
 
 
+def _calibration_clips(tok: Tokenizer, calibration: list[Path] | None) -> list[np.ndarray]:
+    from f3edge.quantization.calibration import DEFAULT_CALIBRATION, load_clips
+    return load_clips(calibration or [DEFAULT_CALIBRATION], tok.sample_rate)
+
+
 def _calibration(tok: Tokenizer, calibration: list[Path] | None) -> dict:
-    from f3edge.quantization.calibration import DEFAULT_CALIBRATION, load_clips, record_step_inputs
-    clips = load_clips(calibration or [DEFAULT_CALIBRATION], tok.sample_rate)
-    return record_step_inputs(tok.model, clips)
+    from f3edge.quantization.calibration import record_step_inputs
+    return record_step_inputs(tok.model, _calibration_clips(tok, calibration))
+
+
+def _full_sequence(tok: Tokenizer, folder: Path, manifest: dict, precision: str, calibration, recipe: str,
+                   parity_clips: list[np.ndarray]) -> dict:
+    """ONNX only: offline models with a dynamic frame count, under the same parity threshold."""
+    from f3edge.runtimes.onnxruntime_runner import OnnxFullSequence
+    from .full_sequence import export_onnx, measure_full_parity
+    from .parity import THRESHOLDS
+    spec = export_onnx(tok.model, folder, precision, _calibration_clips(tok, calibration), recipe)
+    manifest["full_sequence"] = spec
+    parity = measure_full_parity(OnnxFullSequence(folder, manifest), tok, parity_clips)
+    parity["min_latent_snr_db"] = THRESHOLDS[precision][0]
+    parity["passed"] = bool(parity["latent_snr_db"] >= parity["min_latent_snr_db"])
+    spec["parity"] = parity
+    spec["sizes_bytes"] = {p: _size(folder / spec[p]["file"]) for p in ("encoder", "decoder")}
+    return parity
 
 
 def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, parity_clips: list[np.ndarray],
@@ -82,9 +102,14 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
         raise F3EdgeInputError(f"{tok.model_id} is not a streaming student: only students export")
     if hasattr(mod, "available") and not mod.available():
         raise F3EdgeInputError(f"{target} export needs litert-torch: pip install 'f3edge[tflite]'")
+    if hasattr(mod, "preflight"):
+        mod.preflight(precision)
     steps = {"encoder": EncoderStep(tok.model), "decoder": DecoderStep(tok.model)}
     apple = target in ("coreml", "executorch-coreml")
-    calib = _calibration(tok, calibration) if precision == "int8" and not apple else None
+    # W8A8 Core ML calibrates and runs on macOS: its parity runs in the real Core ML runtime, not simulated
+    simulated = apple and precision != "w8a8"
+    needs_calib = (precision == "int8" and not apple) or precision == "w8a8"
+    calib = _calibration(tok, calibration) if needs_calib else None
     final = out_dir / f"{target}-{precision}"
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=out_dir))
@@ -93,7 +118,7 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
         parts = {p: mod.build(steps[p], tmp, p, precision, calib[p] if calib else None, recipe) for p in steps}
         manifest = build_manifest(tok, mod, precision, parts, steps)
         manifest["export_seconds"] = round(time.time() - t0, 1)
-        if apple:
+        if simulated:
             from .coreml import simulate
             sim = {p: simulate(steps[p], precision, tmp / manifest[p]["file"] if target == "coreml" else None)
                    for p in steps}
@@ -111,6 +136,8 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
         except F3EdgeInputError as e:   # the runtime refused an artifact we just built: an export failure
             raise ExportError(f"{target}-{precision}: the runtime cannot run the artifact: {e}") from None
         manifest["parity"] = report.to_dict()
+        full = (_full_sequence(tok, tmp, manifest, precision, calibration, recipe, parity_clips)
+                if target == "onnx" else None)
         manifest["sizes_bytes"] = {p: _size(tmp / manifest[p]["file"]) for p in steps}
         from .npu import report as npu_report
         manifest["npu_readiness"] = {p: npu_report(target, dict(manifest[p], name=p), steps[p], tok,
@@ -118,10 +145,14 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
         write_manifest(tmp, manifest)
         if not report.passed:
             raise ExportError(f"{target}-{precision}: parity FAILED: {report.summary()}")
+        if full is not None and not full["passed"]:
+            raise ExportError(f"{target}-{precision}: full-sequence parity FAILED: latent SNR "
+                              f"{full['latent_snr_db']:.1f} dB < {full['min_latent_snr_db']:g}")
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)
-        log(f"{final}: parity ok: {report.summary()}")
+        log(f"{final}: parity ok: {report.summary()}"
+            + (f"; full-sequence latent SNR {full['latent_snr_db']:.1f} dB" if full else ""))
         return final, report
     finally:
         if tmp.exists():

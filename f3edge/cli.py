@@ -290,7 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("export", help="export the streaming student for on-device runtimes (with parity gate)")
     sp.add_argument("--target", required=True, choices=["executorch", "coreml", "onnx", "tflite",
                                                          "executorch-coreml", "all"])
-    sp.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
+    sp.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8", "w8a8"],
+                    help="int8: per target's int8 recipe (Core ML: W8 weights); w8a8: Core ML only, on macOS")
     sp.add_argument("-o", "--output", required=True, help="folder; each target lands in OUT/<target>-<precision>/")
     add_model(sp)
     sp.add_argument("--calibration", nargs="+", default=None, help="speech files for int8 calibration")

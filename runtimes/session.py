@@ -13,6 +13,8 @@ import numpy as np
 from f3edge.errors import F3EdgeInputError
 from f3edge.streaming.session import StreamSession, drop_leading
 
+from .manifest import ManifestError
+
 
 class StepRunner(Protocol):
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]: ...
@@ -112,6 +114,13 @@ class Artifact:
 
     def decoder(self) -> DecoderSession:
         return DecoderSession(self.runner("decoder"), self.manifest)
+
+    def full_sequence(self, threads: int = 0):
+        """Offline encode/decode of whole files (dynamic length), where the target exported them (onnx)."""
+        if self.manifest.get("runtime") != "onnxruntime":
+            raise ManifestError(f"{self.path}: full-sequence models exist only for the onnx target")
+        from .onnxruntime_runner import OnnxFullSequence
+        return OnnxFullSequence(self.path, self.manifest, threads)
 
     def encode(self, pcm: np.ndarray) -> np.ndarray:
         with self.encoder() as s:

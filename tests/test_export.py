@@ -50,6 +50,16 @@ def test_export_runs_in_its_runtime_and_meets_parity(tok, out_dir, parity_clip, 
     if target == "executorch":
         for part in ("encoder", "decoder"):
             assert manifest[part]["delegation"]["non_delegated_ops"] == {}, manifest[part]["delegation"]
+        with pytest.raises(ManifestError, match="only for the onnx target"):
+            art.full_sequence()
+    if target == "onnx":   # offline models with a dynamic frame count, any length
+        full = art.full_sequence()
+        x = speech_16k[: 16000 * 3 + 123]
+        z_full, z_ref = full.encode(x), tok.encode(x)
+        assert z_full.shape == z_ref.shape
+        assert 10 * np.log10(np.sum(z_ref ** 2) / np.sum((z_ref - z_full) ** 2)) >= (60 if precision == "fp32" else 25)
+        assert full.decode(z_ref, num_samples=len(x)).shape == x.shape
+        assert manifest["full_sequence"]["parity"]["passed"]
 
 
 def test_int8_onnx_is_smaller_than_fp32(out_dir):
@@ -109,3 +119,13 @@ def test_cli_encode_through_onnx_matches_pytorch(out_dir, tmp_path, tok, speech_
     assert p.returncode == 0, p.stderr
     z = np.load(tmp_path / "z.npz")["latents"]
     assert np.abs(z - tok.encode(speech_16k)).max() < 1e-3
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="on macOS the W8A8 path really runs")
+def test_coreml_w8a8_off_macos_is_one_clear_line_and_leaves_nothing(tmp_path):
+    pytest.importorskip("coremltools")
+    p = subprocess.run([sys.executable, "-m", "f3edge", "export", "--target", "coreml", "--precision", "w8a8",
+                        "-o", str(tmp_path / "out")], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 2, p.stderr[-2000:]
+    assert "macOS" in p.stderr and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert not list((tmp_path / "out").glob("coreml-*"))
