@@ -102,13 +102,13 @@ def test_sequential_state_spec_concatenates_children_in_order():
 
 
 def test_int8_grid_bases_are_recovered_exactly_and_still_reconstruct():
-    """basis_bits=8 puts the analysis basis on a per-row and the synthesis basis on a per-tensor int8 grid
-    (the axis every quantizer uses for them); exact bases are on no int8 grid."""
+    """basis_bits=8 puts both bases on a per-output-channel int8 grid (the axis every quantizer uses for
+    conv weights); exact bases are on no int8 grid."""
     from f3edge.quantization.int8_grid import find_int8_grid
     stft, istft = CausalSTFT(640, 160, basis_bits=8), CausalISTFT(640, 160, basis_bits=8)
     analysis, synthesis = find_int8_grid(stft.basis.numpy()), find_int8_grid(istft.basis.numpy())
     assert analysis is not None and analysis.per_row
-    assert synthesis is not None and not synthesis.per_row
+    assert synthesis is not None and synthesis.per_row
     assert find_int8_grid(CausalSTFT(640, 160).basis.numpy()) is None
     torch.manual_seed(0)
     x = torch.randn(1, 1, 16000)
