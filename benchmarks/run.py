@@ -31,9 +31,9 @@ def speech_clips(limit: int | None):
     return out
 
 
-def speed(kind: str, path: str, threads: int, audio: Path, runs: int) -> dict:
+def speed(kind: str, path: str, threads: int, audio: Path, runs: int, precision: str = "fp32") -> dict:
     cmd = [sys.executable, "-m", "benchmarks.speed_one", "--kind", kind, "--threads", str(threads),
-           "--audio", str(audio), "--runs", str(runs)] + (["--path", path] if path else [])
+           "--audio", str(audio), "--runs", str(runs), "--precision", precision] + (["--path", path] if path else [])
     p = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=1800)
     if p.returncode:
         return {"error": p.stderr.strip().splitlines()[-1][:300] if p.stderr.strip() else "failed"}
@@ -125,7 +125,7 @@ def main(argv=None) -> int:
     for model in students:
         tok = f3edge.load(model)
         macs = student_macs_per_second(tok)
-        configs = [("torch", "fp32", None)]
+        configs = [("torch", "fp32", None)] + ([] if a.smoke else [("torch", "int8", None)])
         targets = ["onnx"] if a.smoke else ["onnx", "executorch", "tflite"]
         for target in targets:
             for precision in ("fp32", "int8"):
@@ -138,8 +138,11 @@ def main(argv=None) -> int:
                     results["configs"].append({"name": f"{model}/{target}-{precision}", "error": str(e)[:300]})
         for runtime, precision, path in configs:
             if path is None:
-                recon, encode = tok.reconstruct, tok.encode
-                nbytes = tok.info()["weights_bytes"]
+                from .torch_reference import torch_artifact
+                art = torch_artifact(tok, precision)
+                encode = art.encode
+                recon = lambda x, art=art: art.decode(art.encode(x), len(x))  # noqa: E731
+                nbytes = tok.info()["weights_bytes"] if precision == "fp32" else None
             else:
                 art = open_artifact(path)
                 encode = art.encode
@@ -153,7 +156,7 @@ def main(argv=None) -> int:
                                                                           encode(read_audio(c.path, 16000)))
                                                                for c in clips]))
             sp = {f"threads_{t}": speed("torch" if path is None else "artifact", model if path is None else str(path),
-                                        t, speed_clip, runs) for t in threads}
+                                        t, speed_clip, runs, precision) for t in threads}
             results["configs"].append({
                 "name": f"{model}/{runtime}-{precision}", "family": "f3edge", "model": model, "runtime": runtime,
                 "precision": precision, "params": tok.model.num_parameters(), "bytes": nbytes, "macs_per_s": macs,

@@ -35,6 +35,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--audio", required=True)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--precision", default="fp32", help="torch kind: fp32 or int8 (PT2E reference ops)")
     a = ap.parse_args()
     import torch
     torch.set_num_threads(a.threads)
@@ -80,14 +81,11 @@ def main() -> None:
             hop = man["chunk_samples"]
         else:
             import f3edge
-            from export.steps import DecoderStep, EncoderStep
-            from f3edge.runtimes.torch_runner import TorchRunner
-            tok = f3edge.load(a.path)
-            es, ds = EncoderStep(tok.model), DecoderStep(tok.model)
-            enc_runner, dec_runner = TorchRunner(es), TorchRunner(ds)
-            enc_inputs = [t.to_dict() for t in es.io()[0]]
-            dec_inputs = [t.to_dict() for t in ds.io()[0]]
-            hop = tok.hop
+            from benchmarks.torch_reference import torch_artifact
+            art = torch_artifact(f3edge.load(a.path), a.precision)
+            enc_runner, dec_runner = art.runner("encoder"), art.runner("decoder")
+            enc_inputs, dec_inputs = art.manifest["encoder"]["inputs"], art.manifest["decoder"]["inputs"]
+            hop = art.manifest["chunk_samples"]
         load_s = time.perf_counter() - t0
         frames = [x[i:i + hop].reshape(1, 1, hop) for i in range(0, len(x) // hop * hop, hop)]
         enc_lat, dec_lat, feats = [], [], []

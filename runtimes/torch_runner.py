@@ -7,7 +7,8 @@ import torch
 
 class TorchRunner:
     def __init__(self, step: torch.nn.Module):
-        self.step = step.eval()
+        # an exported (e.g. PT2E-quantized) GraphModule refuses .eval(); it has no train mode anyway
+        self.step = step if isinstance(step, torch.fx.GraphModule) else step.eval()
 
     @torch.inference_mode()
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:

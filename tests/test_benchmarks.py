@@ -21,3 +21,20 @@ def test_smoke_run_writes_results_with_f3edge_and_peers(tmp_path):
         assert 0.0 < c["quality"]["stoi"] <= 1.0
     assert (tmp_path / "results.md").read_text().count("|") > 20
     assert (tmp_path / "quality_vs_bytes.png").stat().st_size > 1000
+
+
+def test_speed_peers_build_from_their_packages_and_report_speed():
+    """EnCodec/Mimi with random weights: sizes match the published architectures, speed is measured."""
+    import importlib.util
+    if not (importlib.util.find_spec("encodec") and importlib.util.find_spec("moshi")):
+        pytest.skip("pip install --no-deps encodec==0.1.1 moshi==0.2.13 (README test command)")
+    from benchmarks.neural_peers import NeuralPeer
+    assert 79e6 < NeuralPeer("mimi").params < 80e6
+    p = subprocess.run([sys.executable, "-m", "benchmarks.speed_one", "--kind", "neural-peer", "--path",
+                        "encodec-24khz", "--threads", "1", "--runs", "1",
+                        "--audio", str(REPO / "f3edge" / "samples" / "arctic_a0007.flac")],
+                       capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    assert 14e6 < r["params"] < 15.5e6 and r["sample_rate"] == 24000
+    assert r["encode_rtf"]["median"] > 0 and r["decode_rtf"]["median"] > 0 and r["model_rss_mb"] > 0

@@ -1,0 +1,38 @@
+"""The eager PyTorch student as a benchmark "runtime": fp32, and int8 as the PT2E-quantized graph that the
+XNNPACK export lowers (same recipe and calibration), executed by PyTorch's reference quantized ops.
+
+It answers "what does int8 cost in accuracy before any runtime is involved"; its speed is that of
+reference kernels (quantize/dequantize around float convs), not of an int8 engine.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import torch
+
+
+def torch_steps(tok, precision: str) -> dict[str, torch.nn.Module]:
+    from export.steps import DecoderStep, EncoderStep
+    steps = {"encoder": EncoderStep(tok.model), "decoder": DecoderStep(tok.model)}
+    if precision == "fp32":
+        return steps
+    if precision != "int8":
+        raise ValueError(precision)
+    from export.executorch import _quantize_pt2e
+    from export.pipeline import _calibration
+    calib = _calibration(tok, None)
+    return {p: _quantize_pt2e(steps[p], calib[p], p, "trunk") for p in steps}
+
+
+def torch_artifact(tok, precision: str):
+    """A runtimes.Artifact over the eager steps (streaming push/flush like any exported artifact)."""
+    from export.pipeline import build_manifest
+    from export.steps import DecoderStep, EncoderStep
+    from f3edge.runtimes.session import Artifact
+    from f3edge.runtimes.torch_runner import TorchRunner
+    steps = torch_steps(tok, precision)
+    spec_steps = {"encoder": EncoderStep(tok.model), "decoder": DecoderStep(tok.model)}
+    mod = SimpleNamespace(TARGET={"target": "torch", "runtime": "torch"})
+    manifest = build_manifest(tok, mod, precision, {p: {"file": ""} for p in steps}, spec_steps)
+    return Artifact(Path("."), manifest, lambda _p, _m, part: TorchRunner(steps[part]))
