@@ -23,7 +23,7 @@ MAX_FRAMES = 90_000   # one hour at 25 Hz: the export's declared upper bound for
 class FullEncoder(nn.Module):
     def __init__(self, student):
         super().__init__()
-        self.student = _exportable(student)
+        self.student = _exportable(student, drop="decoder")
         self.norm = ConvChannelNorm(student.cfg.signal.latent_dim)
 
     def forward(self, audio: Tensor) -> Tensor:
@@ -33,7 +33,7 @@ class FullEncoder(nn.Module):
 class FullDecoder(nn.Module):
     def __init__(self, student):
         super().__init__()
-        self.student = _exportable(student)
+        self.student = _exportable(student, drop="encoder")
 
     def forward(self, latent: Tensor) -> Tensor:
         return self.student.decode(latent)

@@ -27,10 +27,14 @@ class TensorSpec:
         return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype}
 
 
-def _exportable(student: F3Student) -> F3Student:
+def _exportable(student: F3Student, drop: str | None = None) -> F3Student:
     """A copy whose fixed DFT bases are ordinary buffers: ExecuTorch's verifier rejects non-persistent
-    buffers in an exported program (the checkpoint does not store them; they are recomputed)."""
+    buffers in an exported program (the checkpoint does not store them; they are recomputed).
+    `drop` removes the half a step does not use: ExecuTorch keeps every buffer of the exported module,
+    so an encoder .pte would otherwise carry the decoder's 1.6 MB synthesis basis."""
     student = copy.deepcopy(student).eval()
+    if drop:
+        setattr(student, drop, nn.Module())
     for m in student.modules():
         m._non_persistent_buffers_set.clear()
     return student
@@ -57,7 +61,7 @@ class ConvChannelNorm(nn.Module):
 class EncoderStep(nn.Module):
     def __init__(self, student: F3Student):
         super().__init__()
-        self.student = _exportable(student)
+        self.student = _exportable(student, drop="decoder")
         self.norm = ConvChannelNorm(student.cfg.signal.latent_dim)
 
     def forward(self, audio: Tensor, *state: Tensor):
@@ -78,7 +82,7 @@ class EncoderStep(nn.Module):
 class DecoderStep(nn.Module):
     def __init__(self, student: F3Student):
         super().__init__()
-        self.student = _exportable(student)
+        self.student = _exportable(student, drop="encoder")
 
     def forward(self, latent: Tensor, *state: Tensor):
         y, new_state = self.student.decoder_step(latent, tuple(state))
