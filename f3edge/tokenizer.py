@@ -112,7 +112,7 @@ class Tokenizer:
             "sample_rate": s.sample_rate, "latent_hop": s.latent_hop, "frame_rate_hz": s.frame_rate,
             "latent_dim": s.latent_dim, "lookahead_frames": self.cfg.lookahead,
             "streaming": self.is_streaming, "algorithmic_latency_ms": self.algorithmic_latency_ms,
-            "train": {k: v for k, v in self.loaded.meta.items() if k.startswith("train") or k == "recipe"},
+            "train": {k: v for k, v in self.loaded.meta.items() if "train" in k or k == "recipe"},
         }
 
 

@@ -127,6 +127,7 @@ def test_finetune_from_a_checkpoint_keeps_a_frozen_encoder_bit_exact(tiny_setup)
     assert any(not torch.equal(before[k], after[k]) for k in dec)
     meta = json.loads((d / "ft" / "model" / "meta.json").read_text())
     assert meta["frozen"] == ["encoder"] and len(meta["init_sha256"]) == 64
+    assert meta["total_train_steps"] == 2 + 3
 
 
 def test_freezing_an_unknown_submodule_is_a_config_error(tiny_setup):

@@ -140,6 +140,7 @@ class Trainer:
         loaded = load_checkpoint(path)
         if loaded.config.signal != self.model_cfg.signal:
             raise TrainingConfigError(f"{path}: signal config differs from the run's model {self.cfg.model!r}")
+        self.init_meta = loaded.meta
         try:   # same architecture; fixed buffers (e.g. the DFT bases' rounding) may differ
             self.model.load_state_dict(loaded.model.state_dict())
         except RuntimeError as e:
@@ -321,8 +322,12 @@ class Trainer:
                 "world_size": self.world, "recipe": "distill" if self.distill else "autoencoder"}
         if self.distill:
             meta["teacher_sha256"] = self.teacher_sha
-        if self.cfg.init_from:
-            meta.update(init_sha256=self.init_sha, frozen=list(self.cfg.freeze))
+        if self.cfg.init_from:   # lineage: what this run started from, and the totals including it
+            prior = self.init_meta
+            meta.update(init_sha256=self.init_sha, frozen=list(self.cfg.freeze),
+                        total_train_steps=self.step + prior.get("total_train_steps", prior.get("train_steps", 0)),
+                        total_train_cpu_seconds=round(self.elapsed + prior.get(
+                            "total_train_cpu_seconds", prior.get("train_cpu_seconds", 0.0)), 1))
         return save_checkpoint(self.ema.shadow, self.out / "model", meta)
 
     def _tensorboard(self):
