@@ -103,12 +103,13 @@ class CausalISTFT(StreamingModule):
     def _overlap_add(self, spec: Tensor) -> Tensor:
         """(B, 2*n_bins, T) -> (B, 1, (T-1)*hop + n_fft)."""
         b, _, t = spec.shape
-        r = self.n_fft // self.hop
-        frames = F.conv1d(spec, self.basis).reshape(b, r, self.hop, t)   # slice j of frame i lands at block i+j
-        blocks = F.pad(frames[:, 0], (0, r - 1))
+        r, h = self.n_fft // self.hop, self.hop
+        frames = F.conv1d(spec, self.basis)          # (B, n_fft, T): slice j of frame i lands at block i+j
+        # channel slices (not select/index ops, which XNNPACK does not delegate)
+        blocks = F.pad(frames[:, :h], (0, r - 1))
         for j in range(1, r):
-            blocks = blocks + F.pad(frames[:, j], (j, r - 1 - j))
-        return blocks.transpose(1, 2).reshape(b, 1, (t + r - 1) * self.hop)
+            blocks = blocks + F.pad(frames[:, j * h:(j + 1) * h], (j, r - 1 - j))
+        return blocks.transpose(1, 2).reshape(b, 1, (t + r - 1) * h)
 
     def forward(self, spec: Tensor) -> Tensor:
         return self._overlap_add(spec)[..., : spec.shape[-1] * self.hop]
