@@ -91,6 +91,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=None)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--clips", type=int, default=None, help="full matrix on the first N dev clips (a dry run)")
     a = ap.parse_args(argv)
     import f3edge
     from f3edge.export.pipeline import export_target
@@ -101,7 +102,7 @@ def main(argv=None) -> int:
     date = datetime.date.today().isoformat()
     out = Path(a.out) if a.out else REPO / "benchmarks" / "results" / f"{date}-{machine_tag()}"
     out.mkdir(parents=True, exist_ok=True)
-    clips = speech_clips(2 if a.smoke else None)
+    clips = speech_clips(2 if a.smoke else a.clips)
     threads = [1] if a.smoke else a.threads
     runs = 2 if a.smoke else a.runs
     speed_clip = REPO / "f3edge" / "samples" / "arctic_a0007.flac"

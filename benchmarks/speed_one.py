@@ -13,18 +13,26 @@ import time
 import numpy as np
 
 
-def current_rss_mb() -> float:
+def _status_mb(field: str) -> float:
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
 
+def current_rss_mb() -> float:
+    return _status_mb("VmRSS")
+
+
 def rss_fields(before_load: float) -> dict:
-    """Peak RSS of the whole process, and what loading + running the model added on top of the
-    interpreter with its imports (torch alone is a few hundred MB; a phone app does not carry it)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak RSS of this process, and what loading + running the model added on top of the interpreter
+    with its imports (torch alone is a few hundred MB; a phone app does not carry it). VmHWM, not
+    getrusage's ru_maxrss: Linux carries ru_maxrss across fork+exec, so a child of a big benchmark
+    process would report its parent's peak."""
+    peak = _status_mb("VmHWM")
+    if peak != peak:   # no /proc (macOS): ru_maxrss is bytes there
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024)
     return {"peak_rss_mb": peak, "rss_before_load_mb": before_load, "model_rss_mb": peak - before_load}
 
 
