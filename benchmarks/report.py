@@ -39,13 +39,13 @@ def markdown(results: dict) -> str:
              "multiply-accumulates per second of audio (encoder + decoder). Model RSS = peak RSS of a fresh process "
              "minus its RSS after imports, before loading the model.", "",
              "| config | params | bytes | MMAC/s | PESQ-wb | STOI | log-mel L1 dB | WER (en) | latent SNR vs teacher dB "
-             "| RTF 1 thr | RTF 2 thr | step p50/p99 ms (enc) | model RSS MB | load ms |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| RTF 1 thr | RTF 2 thr | step p50/p99 ms (enc) | alg. latency ms | model RSS MB | load ms |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in results["configs"]:
         if c.get("speed_only"):
             continue
         if "error" in c:
-            lines.append(f"| {c['name']} | error: {c['error'][:80]} |" + " |" * 13)
+            lines.append(f"| {c['name']} | error: {c['error'][:80]} |" + " |" * 14)
             continue
         q = c.get("quality", {})
         s = c.get("speed", {}).get("threads_1", {})
@@ -57,6 +57,7 @@ def markdown(results: dict) -> str:
                      f"{_fmt(q.get('latent_snr_vs_teacher_db'), '{:.1f}')} | {_fmt(_rtf(c, 1), '{:.4f}')} | "
                      f"{_fmt(_rtf(c, 2), '{:.4f}')} | "
                      f"{_fmt(step.get('p50_ms'), '{:.2f}')} / {_fmt(step.get('p99_ms'), '{:.2f}')} | "
+                     f"{_fmt(c.get('algorithmic_latency_ms'), '{:.0f}')} | "
                      f"{_fmt(s.get('model_rss_mb'), '{:.0f}')} | {_fmt(s.get('load_seconds', float('nan')) * 1000, '{:.0f}')} |")
     lines += ["", "Peers: Lyra V2 = Google's pretrained on-device SoundStream (TFLite, continuous and 3.2/6/9.2 kbps); "
               "Opus = libopus at 16 kHz, 20 ms frames.", ""]
@@ -89,10 +90,10 @@ def speed_peer_section(results: dict) -> list[str]:
 
 
 def ratio_section(results: dict) -> list[str]:
-    """f3edge / peer ratios for the default model in ONNX Runtime (fp32 and int8), from this one run."""
+    """f3edge / peer ratios for the default model's int8 artifacts (ONNX Runtime, LiteRT), from this one run."""
     from f3edge.registry import DEFAULT_MODEL
     ours = [c for c in results["configs"] if c.get("model") == DEFAULT_MODEL and "error" not in c
-            and c.get("runtime") == "onnx" and _rtf(c, 1)]
+            and c.get("runtime") in ("onnx", "tflite") and c.get("precision") == "int8" and _rtf(c, 1)]
     peers = [c for c in results["configs"] if c.get("family") == "peer" and "error" not in c]
     if not ours or not peers:
         return []
