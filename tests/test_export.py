@@ -10,8 +10,6 @@ import sys
 import numpy as np
 import pytest
 
-import f3edge
-from f3edge.audio import read_audio
 from f3edge.runtimes import ManifestError
 from f3edge.runtimes import open as open_artifact
 
