@@ -15,14 +15,13 @@ PEERS = {   # name -> (sample rate, streaming frame in samples)
     "encodec-24khz": (24000, 320),
     "mimi": (24000, 1920),
 }
+PACKAGES = {"encodec-24khz": "encodec", "mimi": "moshi"}
 
 
 def available(name: str) -> bool:
-    try:
-        build(name)
-        return True
-    except ImportError:
-        return False
+    """Installed? (a check, not a build: building Mimi costs seconds)"""
+    import importlib.util
+    return importlib.util.find_spec(PACKAGES[name]) is not None
 
 
 def _stub_torchaudio() -> None:

@@ -12,9 +12,8 @@ from types import SimpleNamespace
 import torch
 
 
-def torch_steps(tok, precision: str) -> dict[str, torch.nn.Module]:
-    from export.steps import DecoderStep, EncoderStep
-    steps = {"encoder": EncoderStep(tok.model), "decoder": DecoderStep(tok.model)}
+def torch_steps(tok, precision: str, steps: dict[str, torch.nn.Module]) -> dict[str, torch.nn.Module]:
+    """`steps` (the eager EncoderStep/DecoderStep), or their PT2E-quantized graphs for int8."""
     if precision == "fp32":
         return steps
     if precision != "int8":
@@ -31,8 +30,8 @@ def torch_artifact(tok, precision: str):
     from export.steps import DecoderStep, EncoderStep
     from f3edge.runtimes.session import Artifact
     from f3edge.runtimes.torch_runner import TorchRunner
-    steps = torch_steps(tok, precision)
-    spec_steps = {"encoder": EncoderStep(tok.model), "decoder": DecoderStep(tok.model)}
+    eager = {"encoder": EncoderStep(tok.model), "decoder": DecoderStep(tok.model)}
+    runnable = torch_steps(tok, precision, eager)
     mod = SimpleNamespace(TARGET={"target": "torch", "runtime": "torch"})
-    manifest = build_manifest(tok, mod, precision, {p: {"file": ""} for p in steps}, spec_steps)
-    return Artifact(Path("."), manifest, lambda _p, _m, part: TorchRunner(steps[part]))
+    manifest = build_manifest(tok, mod, precision, {p: {"file": ""} for p in eager}, eager)
+    return Artifact(Path("."), manifest, lambda _p, _m, part: TorchRunner(runnable[part]))

@@ -17,18 +17,13 @@ from .steps import example_inputs
 TARGET = {"target": "coreml", "runtime": "coreml", "ext": ".mlpackage", "precisions": ("fp16", "int8", "w8a8")}
 
 
-def _require_macos(what: str) -> None:
+def preflight(precision: str) -> None:
+    """Checks that need no conversion; the export pipeline runs them before any work."""
     import platform
     from f3edge.errors import F3EdgeInputError
-    if platform.system() != "Darwin":
-        raise F3EdgeInputError(f"{what} calibrates by running the model, which coremltools can do only on macOS "
-                               f"(this is {platform.system()}); export --precision int8 (W8) here, w8a8 on a Mac")
-
-
-def preflight(precision: str) -> None:
-    """Checks that need no conversion, run before any work."""
-    if precision == "w8a8":
-        _require_macos("Core ML W8A8")
+    if precision == "w8a8" and platform.system() != "Darwin":
+        raise F3EdgeInputError(f"Core ML W8A8 calibrates by running the model, which coremltools can do only on "
+                               f"macOS (this is {platform.system()}); export --precision int8 (W8) here, w8a8 on a Mac")
 
 
 def _quantize_activations(mlmodel, step: torch.nn.Module, calib: list[list[np.ndarray]]):
@@ -44,8 +39,6 @@ def _quantize_activations(mlmodel, step: torch.nn.Module, calib: list[list[np.nd
 def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None,
           recipe: str = "trunk") -> dict:
     import coremltools as ct
-    if precision == "w8a8":
-        _require_macos("Core ML W8A8")
     inputs, outputs = step.io()
     ep = torch.export.export(step.eval(), example_inputs(step)).run_decompositions({})
     mlmodel = ct.convert(ep, convert_to="mlprogram", minimum_deployment_target=ct.target.iOS17,

@@ -44,7 +44,8 @@ def _dims(hop: int):
     return {"audio": {2: frames * hop}}, {"latent": {2: frames}}
 
 
-def export_onnx(student, out: Path, precision: str, calib_clips: list[np.ndarray], recipe: str) -> dict:
+def export_onnx(student, out: Path, precision: str, calib_clips: list[np.ndarray] | None, recipe: str) -> dict:
+    """fp32, or int8 calibrated on `calib_clips` (whole clips; needed only for int8)."""
     from .onnx import quantize_int8, store_grid_weights_int8
     from .steps import convert_then_quantize
     hop = student.cfg.signal.latent_hop
@@ -55,7 +56,7 @@ def export_onnx(student, out: Path, precision: str, calib_clips: list[np.ndarray
                 "decoder_full": (FullDecoder(student).eval(),
                                  (torch.randn(1, student.cfg.signal.latent_dim, 8, generator=g),), dec_dims,
                                  ["latent"], ["audio"])}
-    calib = _full_calibration(student, calib_clips)
+    calib = _full_calibration(student, calib_clips) if precision == "int8" else {}
     files = {}
     for name, (module, args, dims, ins, outs) in examples.items():
         path = out / f"{name}.onnx"

@@ -76,13 +76,13 @@ def _calibration(tok: Tokenizer, calibration: list[Path] | None) -> dict:
     return record_step_inputs(tok.model, _calibration_clips(tok, calibration))
 
 
-def _full_sequence(tok: Tokenizer, folder: Path, manifest: dict, precision: str, calibration, recipe: str,
-                   parity_clips: list[np.ndarray]) -> dict:
+def _full_sequence(tok: Tokenizer, folder: Path, manifest: dict, precision: str, calib_clips: list[np.ndarray] | None,
+                   recipe: str, parity_clips: list[np.ndarray]) -> dict:
     """ONNX only: offline models with a dynamic frame count, under the same parity threshold."""
     from f3edge.runtimes.onnxruntime_runner import OnnxFullSequence
     from .full_sequence import export_onnx, measure_full_parity
     from .parity import THRESHOLDS
-    spec = export_onnx(tok.model, folder, precision, _calibration_clips(tok, calibration), recipe)
+    spec = export_onnx(tok.model, folder, precision, calib_clips, recipe)
     manifest["full_sequence"] = spec
     parity = measure_full_parity(OnnxFullSequence(folder, manifest), tok, parity_clips)
     parity["min_latent_snr_db"] = THRESHOLDS[precision][0]
@@ -109,7 +109,12 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
     # W8A8 Core ML calibrates and runs on macOS: its parity runs in the real Core ML runtime, not simulated
     simulated = apple and precision != "w8a8"
     needs_calib = (precision == "int8" and not apple) or precision == "w8a8"
-    calib = _calibration(tok, calibration) if needs_calib else None
+    calib_clips = _calibration_clips(tok, calibration) if needs_calib else None
+    if calib_clips:
+        from f3edge.quantization.calibration import record_step_inputs
+        calib = record_step_inputs(tok.model, calib_clips)
+    else:
+        calib = None
     final = out_dir / f"{target}-{precision}"
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=out_dir))
@@ -136,7 +141,7 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
         except F3EdgeInputError as e:   # the runtime refused an artifact we just built: an export failure
             raise ExportError(f"{target}-{precision}: the runtime cannot run the artifact: {e}") from None
         manifest["parity"] = report.to_dict()
-        full = (_full_sequence(tok, tmp, manifest, precision, calibration, recipe, parity_clips)
+        full = (_full_sequence(tok, tmp, manifest, precision, calib_clips, recipe, parity_clips)
                 if target == "onnx" else None)
         manifest["sizes_bytes"] = {p: _size(tmp / manifest[p]["file"]) for p in steps}
         from .npu import report as npu_report

@@ -29,15 +29,14 @@ def _dft_angles(n_fft: int) -> tuple[Tensor, Tensor]:
     return torch.cos(ang), torch.sin(ang)
 
 
-def round_to_int_grid(basis: Tensor, bits: int, per_row: bool) -> Tensor:
-    """Round to a symmetric `bits`-bit grid, scale = max|w| / (2^(bits-1) - 1) per row (dim 0 = a conv's
-    output channels) or per tensor: the symmetric weight convention of ONNX Runtime, ai-edge-quantizer and
-    coremltools, so an exporter re-quantizing the rounded basis per output channel reproduces it exactly.
-    bits=0: unchanged."""
+def round_to_int_grid(basis: Tensor, bits: int) -> Tensor:
+    """Round each row (dim 0 = a conv's output channels) to a symmetric `bits`-bit grid with scale
+    max|row| / (2^(bits-1) - 1): the per-channel weight convention of ONNX Runtime, ai-edge-quantizer and
+    coremltools, so an exporter re-quantizing the rounded basis reproduces it exactly. bits=0: unchanged."""
     if not bits:
         return basis
     levels = 2 ** (bits - 1) - 1
-    dims = tuple(range(1, basis.dim())) if per_row else tuple(range(basis.dim()))
+    dims = tuple(range(1, basis.dim()))
     scale = (basis.abs().amax(dim=dims, keepdim=True) / levels).clamp_min(1e-30)
     return torch.round(basis / scale).clamp(-levels, levels) * scale
 
@@ -49,7 +48,7 @@ class CausalSTFT(StreamingModule):
         super().__init__()
         cos, sin = _dft_angles(n_fft)
         w = hann(n_fft)[None, :]
-        basis = round_to_int_grid(torch.cat([cos * w, -sin * w], dim=0)[:, None, :], basis_bits, per_row=True)
+        basis = round_to_int_grid(torch.cat([cos * w, -sin * w], dim=0)[:, None, :], basis_bits)
         self.register_buffer("basis", basis.float(), persistent=False)
         self.n_fft, self.hop = n_fft, hop
         self.pad = n_fft - hop
@@ -94,7 +93,7 @@ class CausalISTFT(StreamingModule):
         envelope = (w ** 2).reshape(n_fft // hop, hop).sum(0).mean()
         scale = coef / n_fft * w[None, :] / envelope
         basis = torch.cat([cos * scale, -sin * scale], dim=0).T[:, :, None]    # (n_fft, 2*n_bins, 1)
-        basis = round_to_int_grid(basis, basis_bits, per_row=True)
+        basis = round_to_int_grid(basis, basis_bits)
         self.register_buffer("basis", basis.float(), persistent=False)
         self.n_fft, self.hop = n_fft, hop
         self.tail = n_fft - hop

@@ -119,8 +119,8 @@ class Trainer:
         self.sampler = CropSampler(clips, CropConfig(seconds=cfg.segment_seconds,
                                                      sample_rate=self.model_cfg.signal.sample_rate),
                                    seed=cfg.seed * 1000 + self.rank)
-        trainable = [p for p in self.model.parameters() if p.requires_grad]
-        self.opt = torch.optim.AdamW(trainable, lr=cfg.lr, betas=(0.8, 0.99),
+        self.trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.opt = torch.optim.AdamW(self.trainable, lr=cfg.lr, betas=(0.8, 0.99),
                                      weight_decay=cfg.weight_decay)
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda s: lr_factor(s, cfg))
         self.ema = EMA(self.model, cfg.ema_decay)
@@ -234,8 +234,7 @@ class Trainer:
             out["loss"] = out["loss"] + out.pop("loss_adv")
         self.opt.zero_grad(set_to_none=True)
         out["loss"].backward()
-        gnorm = torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad],
-                                               cfg.grad_clip)
+        gnorm = torch.nn.utils.clip_grad_norm_(self.trainable, cfg.grad_clip)
         self.opt.step()
         self.sched.step()
         self.step += 1
