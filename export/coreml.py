@@ -17,6 +17,13 @@ from .steps import example_inputs
 TARGET = {"target": "coreml", "runtime": "coreml", "ext": ".mlpackage", "precisions": ("fp16", "int8", "w8a8")}
 
 
+# Per-channel symmetric int8 weights. Constants of at most W8_WEIGHT_THRESHOLD elements stay fp16 (coremltools
+# compresses only larger ones): that keeps the factorized DFT's matrices (<= 2048 elements each) exact.
+W8_WEIGHT_THRESHOLD = 2048
+W8_CONFIG = {"mode": "linear_symmetric", "dtype": "int8", "granularity": "per_channel",
+             "weight_threshold": W8_WEIGHT_THRESHOLD}
+
+
 def preflight(precision: str) -> None:
     """Checks that need no conversion; the export pipeline runs them before any work."""
     import platform
@@ -47,8 +54,7 @@ def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: li
                          outputs=[ct.TensorType(name=t.name, dtype=np.float32) for t in outputs])
     if precision in ("int8", "w8a8"):
         from coremltools.optimize.coreml import OpLinearQuantizerConfig, OptimizationConfig, linear_quantize_weights
-        cfg = OptimizationConfig(global_config=OpLinearQuantizerConfig(mode="linear_symmetric", dtype="int8",
-                                                                       granularity="per_channel"))
+        cfg = OptimizationConfig(global_config=OpLinearQuantizerConfig(**W8_CONFIG))
         mlmodel = linear_quantize_weights(mlmodel, config=cfg)
     if precision == "w8a8":
         mlmodel = _quantize_activations(mlmodel, step, calib)
@@ -114,8 +120,8 @@ def simulate(step: torch.nn.Module, precision: str, package: Path | None = None)
     sim.w8_matched = (0, 0)
     if precision == "int8" and package is None:    # no package to read back: quantize like the converter
         with torch.no_grad():
-            for w, _ in _candidates(sim):
-                if _ is None:
+            for w, mult in _candidates(sim):
+                if mult is None and w.numel() > W8_WEIGHT_THRESHOLD:
                     scale = w.abs().amax(dim=tuple(range(1, w.dim())), keepdim=True).clamp_min(1e-12) / 127
                     w.copy_(torch.round(w / scale).clamp(-127, 127) * scale)
     if precision == "int8" and package is not None:
@@ -125,7 +131,7 @@ def simulate(step: torch.nn.Module, precision: str, package: Path | None = None)
         with torch.no_grad():
             for d in deq:
                 dt = torch.from_numpy(d)
-                best, best_err = None, 0.02      # a W8 copy of a weight is within ~1% of it
+                best, best_err = None, 0.1       # a W8 copy is within 1-3 % of its weight, another weight ~70 %+
                 for w, mult in cands:
                     if tuple(w.shape) != tuple(dt.shape):
                         continue

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .coreml import W8_CONFIG
 from .executorch import delegation_summary
 from .steps import example_inputs
 
@@ -24,8 +25,7 @@ def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: li
     from executorch.exir import to_edge_transform_and_lower
     kwargs = {}
     if precision == "int8":
-        kwargs["op_linear_quantizer_config"] = {"mode": "linear_symmetric", "dtype": "int8",
-                                                "granularity": "per_channel"}
+        kwargs["op_linear_quantizer_config"] = dict(W8_CONFIG)
     specs = CoreMLBackend.generate_compile_specs(compute_precision=ct.precision.FLOAT16,
                                                  minimum_deployment_target=ct.target.iOS17, **kwargs)
     ep = torch.export.export(step.eval(), example_inputs(step))

@@ -46,6 +46,32 @@ def quantize_int8(fp32_path: Path, out_path: Path, names: list[str], samples: li
                         nodes_to_exclude=onnx_nodes_to_exclude(pre, recipe))
 
 
+def compact(path: Path) -> None:
+    """Drop what no runtime reads: the per-node metadata the dynamo exporter records (module paths, FX node
+    text, stack traces: ~100 kB per encoder step), the value_info shape annotations, and all-zero int32
+    zero points of the bias DequantizeLinear nodes (an optional input that defaults to 0). Same outputs,
+    bit for bit; about 5 % of an int8 step model."""
+    import onnx
+    from onnx import numpy_helper
+    model = onnx.load(str(path))
+    graph = model.graph
+    for node in graph.node:
+        del node.metadata_props[:]
+    del graph.value_info[:]
+    inits = {i.name: i for i in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "DequantizeLinear" and len(node.input) == 3 and node.input[2] in inits:
+            zp = numpy_helper.to_array(inits[node.input[2]])
+            if zp.dtype == np.int32 and not zp.any():
+                del node.input[2]
+    used = {x for node in graph.node for x in node.input}
+    keep = [i for i in graph.initializer if i.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(keep)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
 def store_grid_weights_int8(path: Path) -> list[str]:
     """Float conv weights that lie on an int8 grid (the DFT bases of `basis_bits=8` models) become int8
     initializers + DequantizeLinear: exact, and a quarter of the bytes. Returns the weights converted."""
@@ -89,6 +115,7 @@ def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: li
     info = {"file": path.name}
     if precision == "int8":
         info.update(int8_recipe=recipe, int8_grid_weights=store_grid_weights_int8(path))
+    compact(path)
     return {**info, "ops": op_summary(path)}
 
 

@@ -57,6 +57,9 @@ class NetConfig:
     # 8: the fixed DFT bases are rounded to a symmetric per-row int8 grid, so an int8 export stores them
     # exactly (they are a quarter of the fp32 size and no quantization error is added). 0: exact float.
     basis_bits: int = 0
+    # "dense": the DFT as one fixed-basis conv (642 x 640 constants per direction). "fft": the same
+    # transform factorized into two small linear stages (streaming/fft.py), ~5 k constants, exact in float.
+    dft: str = "dense"
 
 
 @dataclass(frozen=True)
@@ -103,11 +106,11 @@ PRESETS: dict[str, ModelConfig] = {
     "student-s": ModelConfig(
         kind="student", name="f3edge-student-s", lookahead=1,
         net=NetConfig(fine_channels=128, coarse_channels=160, fine_blocks=2, coarse_blocks=3, kernel=7, expansion=2,
-                      basis_bits=8),
+                      dft="fft"),
     ),
     "student-xs": ModelConfig(
         kind="student", name="f3edge-student-xs", lookahead=1,
         net=NetConfig(fine_channels=96, coarse_channels=128, fine_blocks=1, coarse_blocks=2, kernel=7, expansion=2,
-                      basis_bits=8),
+                      dft="fft"),
     ),
 }

@@ -1,4 +1,5 @@
 """Every streaming layer: any chunking of a random input reproduces the full-sequence output."""
+import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
@@ -60,22 +61,24 @@ def test_transposed_conv_any_chunking_equals_full_sequence(stride, extra, draw, 
     assert rel_err(chunked, full) <= 1e-5
 
 
+@pytest.mark.parametrize("dft", ["dense", "fft"])
 @SETTINGS
 @given(draw=sizes, frames=st.integers(1, 30), seed=st.integers(0, 2**16))
-def test_stft_any_chunking_equals_full_sequence(draw, frames, seed):
+def test_stft_any_chunking_equals_full_sequence(dft, draw, frames, seed):
     torch.manual_seed(seed)
-    layer = CausalSTFT(64, 16)
+    layer = CausalSTFT(64, 16, dft=dft)
     x = torch.randn(1, 1, frames * 16)
     full = layer(x)
     chunked, _ = run_chunked(layer, x, chunk_sizes(draw, x.shape[-1], 16))
     assert rel_err(chunked, full) <= 1e-5
 
 
+@pytest.mark.parametrize("dft", ["dense", "fft"])
 @SETTINGS
 @given(draw=sizes, frames=st.integers(1, 30), seed=st.integers(0, 2**16))
-def test_istft_any_chunking_equals_full_sequence(draw, frames, seed):
+def test_istft_any_chunking_equals_full_sequence(dft, draw, frames, seed):
     torch.manual_seed(seed)
-    layer = CausalISTFT(64, 16)
+    layer = CausalISTFT(64, 16, dft=dft)
     spec = torch.randn(1, 66, frames)
     full = layer.forward_with_tail(spec)
     chunked, state = run_chunked(layer, spec, chunk_sizes(draw, frames, 1))
@@ -83,13 +86,31 @@ def test_istft_any_chunking_equals_full_sequence(draw, frames, seed):
     assert rel_err(chunked, full) <= 1e-5
 
 
-def test_stft_then_istft_reconstructs_with_the_documented_delay():
+@pytest.mark.parametrize("dft", ["dense", "fft"])
+def test_stft_then_istft_reconstructs_with_the_documented_delay(dft):
     torch.manual_seed(0)
     n_fft, hop = 640, 160
     x = torch.randn(1, 1, 8000)
-    y = CausalISTFT(n_fft, hop).forward_with_tail(CausalSTFT(n_fft, hop)(x))
+    y = CausalISTFT(n_fft, hop, dft=dft).forward_with_tail(CausalSTFT(n_fft, hop, dft=dft)(x))
     delay = n_fft - hop
     assert rel_err(y[..., delay:delay + 8000 - delay], x[..., :8000 - delay]) < 1e-5
+
+
+def test_factorized_and_dense_dft_compute_the_same_stft_and_istft():
+    torch.manual_seed(0)
+    x = torch.randn(2, 1, 16000)
+    dense, fft = CausalSTFT(640, 160), CausalSTFT(640, 160, dft="fft")
+    spec = dense(x)
+    assert rel_err(fft(x), spec) < 1e-5
+    assert rel_err(CausalISTFT(640, 160, dft="fft").forward_with_tail(spec),
+                   CausalISTFT(640, 160).forward_with_tail(spec)) < 1e-5
+
+
+def test_factorized_dft_rejects_basis_rounding_and_unknown_kinds():
+    with pytest.raises(ValueError, match="dense DFT basis only"):
+        CausalSTFT(640, 160, basis_bits=8, dft="fft")
+    with pytest.raises(ValueError, match="dft must be one of"):
+        CausalISTFT(640, 160, dft="rfft")
 
 
 def test_sequential_state_spec_concatenates_children_in_order():

@@ -1,4 +1,6 @@
-"""Causal STFT and inverse STFT as fixed-basis convolutions: no FFT op for any exporter to support.
+"""Causal STFT and inverse STFT without an FFT op for any exporter to support: either a dense fixed-basis
+convolution (`dft="dense"`) or a two-stage factorized DFT made of small linear layers (`dft="fft"`,
+streaming/fft.py: 1/80 of the constants, 1/6 of the multiply-adds). Both compute the same transform.
 
 Frame t of the analysis covers samples [t*hop - (n_fft - hop), t*hop + hop): it ends with its hop block,
 so it needs no future samples. The synthesis is an overlap-add transposed convolution; its output lags
@@ -15,6 +17,16 @@ from torch import Tensor
 
 from .contract import State, StateSpec, StreamingModule
 from .conv import with_history
+from .fft import InverseRealDFT, RealDFT
+
+DFT_KINDS = ("dense", "fft")
+
+
+def _check_dft(dft: str, basis_bits: int) -> None:
+    if dft not in DFT_KINDS:
+        raise ValueError(f"dft must be one of {DFT_KINDS}, not {dft!r}")
+    if dft == "fft" and basis_bits:
+        raise ValueError("basis_bits applies to the dense DFT basis only")
 
 
 def hann(n: int) -> Tensor:
@@ -44,25 +56,42 @@ def round_to_int_grid(basis: Tensor, bits: int) -> Tensor:
 class CausalSTFT(StreamingModule):
     """(B, 1, L) audio -> (B, 2*n_bins, L/hop): real parts, then imaginary parts."""
 
-    def __init__(self, n_fft: int, hop: int, basis_bits: int = 0):
+    def __init__(self, n_fft: int, hop: int, basis_bits: int = 0, dft: str = "dense"):
         super().__init__()
-        cos, sin = _dft_angles(n_fft)
-        w = hann(n_fft)[None, :]
-        basis = round_to_int_grid(torch.cat([cos * w, -sin * w], dim=0)[:, None, :], basis_bits)
-        self.register_buffer("basis", basis.float(), persistent=False)
+        _check_dft(dft, basis_bits)
+        if dft == "fft":
+            if n_fft % hop:
+                raise ValueError("n_fft must be a multiple of hop")
+            self.register_buffer("window", hann(n_fft).float(), persistent=False)
+            self.dft = RealDFT(n_fft)
+        else:
+            cos, sin = _dft_angles(n_fft)
+            w = hann(n_fft)[None, :]
+            basis = round_to_int_grid(torch.cat([cos * w, -sin * w], dim=0)[:, None, :], basis_bits)
+            self.register_buffer("basis", basis.float(), persistent=False)
         self.n_fft, self.hop = n_fft, hop
         self.pad = n_fft - hop
         self.time_stride = hop
 
+    def _analyse(self, xx: Tensor) -> Tensor:
+        """(B, 1, pad + T*hop) -> (B, 2*n_bins, T)."""
+        if not hasattr(self, "dft"):
+            return F.conv1d(xx, self.basis, stride=self.hop)
+        r = self.n_fft // self.hop
+        blocks = xx.reshape(xx.shape[0], -1, self.hop)                      # (B, T + r - 1, hop)
+        n = blocks.shape[1] - (r - 1)
+        frames = torch.cat([blocks[:, j: j + n] for j in range(r)], dim=2)  # (B, T, n_fft), slices only
+        return self.dft(frames * self.window).transpose(1, 2)
+
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv1d(F.pad(x, (self.pad, 0)), self.basis, stride=self.hop)
+        return self._analyse(F.pad(x, (self.pad, 0)))
 
     def state_spec(self, batch: int = 1) -> list[StateSpec]:
         return [StateSpec("history", (batch, 1, self.pad))]
 
     def step(self, x: Tensor, state: State) -> tuple[Tensor, State]:
         xx, new_state = with_history(x, state)
-        return F.conv1d(xx, self.basis, stride=self.hop), new_state
+        return self._analyse(xx), new_state
 
     @property
     def chunk_multiple(self) -> int:
@@ -76,34 +105,47 @@ class CausalISTFT(StreamingModule):
     overlap-add of n_fft/hop shifted slices. Same numbers as a strided transposed convolution, but the
     runtimes' transposed-conv kernels are slow for this shape (642 -> 1 channels, kernel 640): XNNPACK
     1.9 ms and LiteRT 3.5 ms per 40 ms decoder step, against 0.13 ms for the whole encoder step.
-    `basis` is that 1x1 conv weight, (n_fft, 2*n_bins, 1); with basis_bits=8 each output sample's row
-    is on its own int8 grid, the per-output-channel axis every quantizer uses for convolutions.
-"""
+    dft="dense": `basis` is that 1x1 conv weight, (n_fft, 2*n_bins, 1); with basis_bits=8 each output
+    sample's row is on its own int8 grid, the per-output-channel axis every quantizer uses for convolutions.
+    dft="fft": the frames come from the factorized inverse DFT instead (same numbers, ~5 k constants).
+    """
 
-    def __init__(self, n_fft: int, hop: int, basis_bits: int = 0):
+    def __init__(self, n_fft: int, hop: int, basis_bits: int = 0, dft: str = "dense"):
         super().__init__()
+        _check_dft(dft, basis_bits)
         if n_fft % hop:
             raise ValueError("n_fft must be a multiple of hop")
-        cos, sin = _dft_angles(n_fft)
         coef = torch.full((n_fft // 2 + 1, 1), 2.0, dtype=torch.float64)
         coef[0] = 1.0
         coef[-1] = 1.0
         w = hann(n_fft)
         # Overlap-added w^2 is constant for a periodic Hann at hop <= n_fft/2: fold it into the basis.
         envelope = (w ** 2).reshape(n_fft // hop, hop).sum(0).mean()
-        scale = coef / n_fft * w[None, :] / envelope
-        basis = torch.cat([cos * scale, -sin * scale], dim=0).T[:, :, None]    # (n_fft, 2*n_bins, 1)
-        basis = round_to_int_grid(basis, basis_bits)
-        self.register_buffer("basis", basis.float(), persistent=False)
+        if dft == "fft":
+            self.register_buffer("bin_scale", (coef / n_fft).T.repeat(1, 2).float(), persistent=False)  # (1, 2*n_bins)
+            self.register_buffer("window", (w / envelope).float(), persistent=False)
+            self.dft = InverseRealDFT(n_fft)
+        else:
+            cos, sin = _dft_angles(n_fft)
+            scale = coef / n_fft * w[None, :] / envelope
+            basis = torch.cat([cos * scale, -sin * scale], dim=0).T[:, :, None]    # (n_fft, 2*n_bins, 1)
+            basis = round_to_int_grid(basis, basis_bits)
+            self.register_buffer("basis", basis.float(), persistent=False)
         self.n_fft, self.hop = n_fft, hop
         self.tail = n_fft - hop
         self.time_stride = Fraction(1, hop)
+
+    def _frames(self, spec: Tensor) -> Tensor:
+        if not hasattr(self, "dft"):
+            return F.conv1d(spec, self.basis)
+        frames = self.dft(spec.transpose(1, 2) * self.bin_scale) * self.window   # (B, T, n_fft)
+        return frames.transpose(1, 2)
 
     def _overlap_add(self, spec: Tensor) -> Tensor:
         """(B, 2*n_bins, T) -> (B, 1, (T-1)*hop + n_fft)."""
         b, _, t = spec.shape
         r, h = self.n_fft // self.hop, self.hop
-        frames = F.conv1d(spec, self.basis)          # (B, n_fft, T): slice j of frame i lands at block i+j
+        frames = self._frames(spec)                   # (B, n_fft, T): slice j of frame i lands at block i+j
         # channel slices (not select/index ops, which XNNPACK does not delegate)
         blocks = F.pad(frames[:, :h], (0, r - 1))
         for j in range(1, r):
