@@ -39,13 +39,14 @@ def markdown(results: dict) -> str:
              "multiply-accumulates per second of audio (encoder + decoder). Model RSS = peak RSS of a fresh process "
              "minus its RSS after imports, before loading the model.", "",
              "| config | params | bytes | MMAC/s | PESQ-wb | STOI | log-mel L1 dB | WER (en) | latent SNR vs teacher dB "
-             "| RTF 1 thr | RTF 2 thr | step p50/p99 ms (enc) | alg. latency ms | model RSS MB | load ms |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| latent SNR vs eager fp32 dB | RTF 1 thr | RTF 2 thr | step p50/p99 ms (enc) | alg. latency ms "
+             "| model RSS MB | load ms |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in results["configs"]:
         if c.get("speed_only"):
             continue
         if "error" in c:
-            lines.append(f"| {c['name']} | error: {c['error'][:80]} |" + " |" * 14)
+            lines.append(f"| {c['name']} | error: {c['error'][:80]} |" + " |" * 15)
             continue
         q = c.get("quality", {})
         s = c.get("speed", {}).get("threads_1", {})
@@ -54,7 +55,8 @@ def markdown(results: dict) -> str:
                      f"{_fmt(_macs(c), '{:.0f}')} | "
                      f"{_fmt(q.get('pesq_wb'), '{:.2f}')} | {_fmt(q.get('stoi'), '{:.3f}')} | "
                      f"{_fmt(q.get('log_mel_l1_db'), '{:.2f}')} | {_fmt(q.get('wer'), '{:.2f}')} | "
-                     f"{_fmt(q.get('latent_snr_vs_teacher_db'), '{:.1f}')} | {_fmt(_rtf(c, 1), '{:.4f}')} | "
+                     f"{_fmt(q.get('latent_snr_vs_teacher_db'), '{:.1f}')} | "
+                     f"{_fmt(q.get('latent_snr_vs_eager_db'), '{:.1f}')} | {_fmt(_rtf(c, 1), '{:.4f}')} | "
                      f"{_fmt(_rtf(c, 2), '{:.4f}')} | "
                      f"{_fmt(step.get('p50_ms'), '{:.2f}')} / {_fmt(step.get('p99_ms'), '{:.2f}')} | "
                      f"{_fmt(c.get('algorithmic_latency_ms'), '{:.0f}')} | "

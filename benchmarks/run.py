@@ -109,10 +109,10 @@ def main(argv=None) -> int:
     results = {"machine": machine_info(threads), "smoke": a.smoke, "clips": len(clips), "configs": []}
     t_start = time.time()
 
+    from f3edge.audio import read_audio
     teacher = f3edge.load("f3edge-teacher") if "f3edge-teacher" in f3edge.available_models() else None
     teacher_latents = {}
     if teacher is not None:
-        from f3edge.audio import read_audio
         teacher_latents = {c.path: teacher.encode(read_audio(c.path, 16000)) for c in clips}
         results["configs"].append({
             "name": "f3edge-teacher/torch-fp32", "family": "f3edge", "model": "f3edge-teacher", "runtime": "torch",
@@ -126,13 +126,14 @@ def main(argv=None) -> int:
     for model in students:
         tok = f3edge.load(model)
         macs = student_macs_per_second(tok)
+        eager = {c.path: tok.encode(read_audio(c.path, 16000)) for c in clips}
         configs = [("torch", "fp32", None)] + ([] if a.smoke else [("torch", "int8", None)])
         targets = ["onnx"] if a.smoke else ["onnx", "executorch", "tflite"]
         for target in targets:
             for precision in ("fp32", "int8"):
                 try:
                     path, _ = export_target(tok, target, precision, out / "artifacts" / model, [
-                        __import__("f3edge.audio", fromlist=["read_audio"]).read_audio(str(speed_clip), 16000)],
+                        read_audio(str(speed_clip), 16000)],
                         log=lambda m: None)
                     configs.append((target, precision, path))
                 except Exception as e:  # noqa: BLE001 - a target that cannot build here is reported, not fatal
@@ -151,10 +152,12 @@ def main(argv=None) -> int:
                 man = json.loads((path / "manifest.json").read_text())
                 nbytes = sum(man["sizes_bytes"].values())
             q = evaluate_codec(model, recon, clips, 16000, True)
+            latents = {c.path: encode(read_audio(c.path, 16000)) for c in clips}
+            if (runtime, precision) != ("torch", "fp32"):   # the issue-4 check: runtime vs eager PyTorch fp32
+                q["latent_snr_vs_eager_db"] = float(np.mean([latent_snr(eager[c.path], latents[c.path])
+                                                             for c in clips]))
             if teacher_latents:
-                from f3edge.audio import read_audio
-                q["latent_snr_vs_teacher_db"] = float(np.mean([latent_snr(teacher_latents[c.path],
-                                                                          encode(read_audio(c.path, 16000)))
+                q["latent_snr_vs_teacher_db"] = float(np.mean([latent_snr(teacher_latents[c.path], latents[c.path])
                                                                for c in clips]))
             sp = {f"threads_{t}": speed("torch" if path is None else "artifact", model if path is None else str(path),
                                         t, speed_clip, runs, precision) for t in threads}

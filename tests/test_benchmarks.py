@@ -19,6 +19,12 @@ def test_smoke_run_writes_results_with_f3edge_and_peers(tmp_path):
     for c in results["configs"]:
         assert "error" not in c, c
         assert 0.0 < c["quality"]["stoi"] <= 1.0
+    by_name = {c["name"]: c for c in results["configs"]}
+    # the runtime-vs-eager check on dev speech the export never saw (issue 4's independent check)
+    onnx_fp32 = next(c for n, c in by_name.items() if n.endswith("/onnx-fp32"))
+    onnx_int8 = next(c for n, c in by_name.items() if n.endswith("/onnx-int8"))
+    assert onnx_fp32["quality"]["latent_snr_vs_eager_db"] >= 60
+    assert onnx_int8["quality"]["latent_snr_vs_eager_db"] >= 25
     assert (tmp_path / "results.md").read_text().count("|") > 20
     assert (tmp_path / "quality_vs_bytes.png").stat().st_size > 1000
 
