@@ -31,16 +31,20 @@ def _convert(step: torch.nn.Module, path: Path) -> None:
 
 TRUNK_SCOPE = r"(torch\.nn\.modules\.conv|LatentNorm|SpectralHead)"       # learned convs
 BASIS_SCOPE = r"^f3edge\.export\.steps\.(Encoder|Decoder)Step;\d+"           # no module path: the bases
-RECIPE_NAME = "trunk dynamic_wi8_afp32 + bases weight_only_wi8"
 
 
-def _quantize(fp32: Path, out: Path) -> None:
+def _has_dense_basis(step: torch.nn.Module) -> bool:
+    return any(name.endswith("basis") for name, _ in step.named_buffers())
+
+
+def _quantize(fp32: Path, out: Path, dense_basis: bool) -> None:
     from ai_edge_quantizer import qtyping, quantizer
     from f3edge.export.pipeline import ExportError
     any_op = qtyping.TFLOperationName.ALL_SUPPORTED
     q = quantizer.Quantizer(str(fp32))
     q.add_dynamic_config(TRUNK_SCOPE, any_op, 8)
-    q.add_weight_only_config(BASIS_SCOPE, any_op, 8)
+    if dense_basis:    # a factorized-FFT model's few DFT constants stay float
+        q.add_weight_only_config(BASIS_SCOPE, any_op, 8)
     q.quantize().export_model(str(out), overwrite=True)
     if out.stat().st_size > 0.6 * fp32.stat().st_size:   # the scopes matched nothing: op names changed
         raise ExportError(f"tflite int8: the quantization scopes matched too few ops "
@@ -50,5 +54,7 @@ def _quantize(fp32: Path, out: Path) -> None:
 def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None,
           recipe: str = "trunk") -> dict:
     path = out / f"{name}.tflite"
-    convert_then_quantize(path, lambda p: _convert(step, p), _quantize, precision)
-    return {"file": path.name, "recipe": "fp32" if precision == "fp32" else RECIPE_NAME}
+    dense = _has_dense_basis(step)
+    convert_then_quantize(path, lambda p: _convert(step, p), lambda fp32, p: _quantize(fp32, p, dense), precision)
+    recipe_name = "trunk dynamic_wi8_afp32" + (" + bases weight_only_wi8" if dense else "")
+    return {"file": path.name, "recipe": "fp32" if precision == "fp32" else recipe_name}

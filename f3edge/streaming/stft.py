@@ -3,7 +3,7 @@ convolution (`dft="dense"`) or a two-stage factorized DFT made of small linear l
 streaming/fft.py: 1/80 of the constants, 1/6 of the multiply-adds). Both compute the same transform.
 
 Frame t of the analysis covers samples [t*hop - (n_fft - hop), t*hop + hop): it ends with its hop block,
-so it needs no future samples. The synthesis is an overlap-add transposed convolution; its output lags
+so it needs no future samples. The synthesis is an overlap-add of inverse-DFT frames; its output lags
 the analysed signal by `n_fft - hop` samples (`SignalConfig.synthesis_delay`).
 """
 from __future__ import annotations
