@@ -110,10 +110,11 @@ def main(argv=None) -> int:
     t_start = time.time()
 
     from f3edge.audio import read_audio
+    audio = {c.path: read_audio(c.path, 16000) for c in clips}   # for the latent comparisons
     teacher = f3edge.load("f3edge-teacher") if "f3edge-teacher" in f3edge.available_models() else None
     teacher_latents = {}
     if teacher is not None:
-        teacher_latents = {c.path: teacher.encode(read_audio(c.path, 16000)) for c in clips}
+        teacher_latents = {p: teacher.encode(x) for p, x in audio.items()}
         results["configs"].append({
             "name": "f3edge-teacher/torch-fp32", "family": "f3edge", "model": "f3edge-teacher", "runtime": "torch",
             "precision": "fp32", "params": teacher.model.num_parameters(),
@@ -126,7 +127,7 @@ def main(argv=None) -> int:
     for model in students:
         tok = f3edge.load(model)
         macs = student_macs_per_second(tok)
-        eager = {c.path: tok.encode(read_audio(c.path, 16000)) for c in clips}
+        eager = {p: tok.encode(x) for p, x in audio.items()}
         configs = [("torch", "fp32", None)] + ([] if a.smoke else [("torch", "int8", None)])
         targets = ["onnx"] if a.smoke else ["onnx", "executorch", "tflite"]
         for target in targets:
@@ -152,7 +153,7 @@ def main(argv=None) -> int:
                 man = json.loads((path / "manifest.json").read_text())
                 nbytes = sum(man["sizes_bytes"].values())
             q = evaluate_codec(model, recon, clips, 16000, True)
-            latents = {c.path: encode(read_audio(c.path, 16000)) for c in clips}
+            latents = {p: encode(x) for p, x in audio.items()}
             if (runtime, precision) != ("torch", "fp32"):   # the issue-4 check: runtime vs eager PyTorch fp32
                 q["latent_snr_vs_eager_db"] = float(np.mean([latent_snr(eager[c.path], latents[c.path])
                                                              for c in clips]))

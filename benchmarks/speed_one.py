@@ -27,10 +27,6 @@ def current_rss_mb() -> float:
     return _status_mb("VmRSS")
 
 
-RUNTIME_MODULES = {"onnxruntime": "onnxruntime", "executorch": "executorch.runtime",
-                   "litert": "ai_edge_litert.interpreter"}
-
-
 def rss_fields(before_load: float) -> dict:
     """Peak RSS of this process, and what loading + running the model added on top of the interpreter
     with its imports (torch alone is a few hundred MB; a phone app does not carry it). VmHWM, not
@@ -58,11 +54,11 @@ def main() -> None:
     x = read_audio(a.audio, 16000)
     seconds = len(x) / 16000
     import benchmarks.neural_peers  # noqa: F401 - imports before the baseline, not counted as model memory
-    from f3edge.runtimes import open as _  # noqa: F401
+    from f3edge.runtimes import LIBRARIES
     if a.kind == "artifact":   # the runtime library's import is per process, not per model: keep it out of load time
         runtime = json.loads((Path(a.path) / "manifest.json").read_text())["runtime"]
-        if runtime in RUNTIME_MODULES:
-            importlib.import_module(RUNTIME_MODULES[runtime])
+        if runtime in LIBRARIES:
+            importlib.import_module(LIBRARIES[runtime])
     before_load = current_rss_mb()
     t0 = time.perf_counter()
     if a.kind == "neural-peer":

@@ -19,8 +19,8 @@ def torch_steps(tok, precision: str, steps: dict[str, torch.nn.Module]) -> dict[
     if precision != "int8":
         raise ValueError(precision)
     from export.executorch import _quantize_pt2e
-    from export.pipeline import _calibration
-    calib = _calibration(tok, None)
+    from export.pipeline import _calibration, _calibration_clips
+    calib = _calibration(tok, _calibration_clips(tok, None))
     return {p: _quantize_pt2e(steps[p], calib[p], p, "trunk") for p in steps}
 
 

@@ -72,6 +72,14 @@ def compact(path: Path) -> None:
     onnx.save(model, str(path))
 
 
+def finish(path: Path, precision: str) -> list[str]:
+    """The last pass over every exported ONNX file: int8-grid weights stored as int8 (int8 only), then
+    compaction. Returns the weights stored as int8."""
+    converted = store_grid_weights_int8(path) if precision == "int8" else []
+    compact(path)
+    return converted
+
+
 def store_grid_weights_int8(path: Path) -> list[str]:
     """Float conv weights that lie on an int8 grid (the DFT bases of `basis_bits=8` models) become int8
     initializers + DequantizeLinear: exact, and a quarter of the bytes. Returns the weights converted."""
@@ -113,9 +121,9 @@ def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: li
     convert_then_quantize(path, lambda p: export_step(step, p),
                           lambda fp32, p: quantize_int8(fp32, p, names, calib, recipe), precision)
     info = {"file": path.name}
+    grid = finish(path, precision)
     if precision == "int8":
-        info.update(int8_recipe=recipe, int8_grid_weights=store_grid_weights_int8(path))
-    compact(path)
+        info.update(int8_recipe=recipe, int8_grid_weights=grid)
     return {**info, "ops": op_summary(path)}
 
 

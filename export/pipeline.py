@@ -71,9 +71,10 @@ def _calibration_clips(tok: Tokenizer, calibration: list[Path] | None) -> list[n
     return load_clips(calibration or [DEFAULT_CALIBRATION], tok.sample_rate)
 
 
-def _calibration(tok: Tokenizer, calibration: list[Path] | None) -> dict:
+def _calibration(tok: Tokenizer, clips: list[np.ndarray]) -> dict:
+    """Recorded streaming-step inputs of `clips` (real speech through the real streaming loop)."""
     from f3edge.quantization.calibration import record_step_inputs
-    return record_step_inputs(tok.model, _calibration_clips(tok, calibration))
+    return record_step_inputs(tok.model, clips)
 
 
 def _full_sequence(tok: Tokenizer, folder: Path, manifest: dict, precision: str, calib_clips: list[np.ndarray] | None,
@@ -110,11 +111,7 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
     simulated = apple and precision != "w8a8"
     needs_calib = (precision == "int8" and not apple) or precision == "w8a8"
     calib_clips = _calibration_clips(tok, calibration) if needs_calib else None
-    if calib_clips:
-        from f3edge.quantization.calibration import record_step_inputs
-        calib = record_step_inputs(tok.model, calib_clips)
-    else:
-        calib = None
+    calib = _calibration(tok, calib_clips) if calib_clips else None
     final = out_dir / f"{target}-{precision}"
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=out_dir))

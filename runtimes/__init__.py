@@ -12,6 +12,9 @@ from .manifest import ManifestError, read_manifest, write_manifest
 from .session import Artifact, DecoderSession, EncoderSession
 
 RUNTIMES = ("onnxruntime", "executorch", "litert", "coreml", "executorch-coreml")
+# the Python library each runner imports (once per process; its import is not part of loading a model)
+LIBRARIES = {"onnxruntime": "onnxruntime", "executorch": "executorch.runtime", "litert": "ai_edge_litert.interpreter",
+             "coreml": "coremltools", "executorch-coreml": "executorch.runtime"}
 
 
 def _make_runner(path: Path, manifest: dict, part: str, threads: int = 0):
