@@ -14,21 +14,33 @@ def _envelope(x: np.ndarray, width: int = 80) -> np.ndarray:
     return e - e.mean()
 
 
-def align(ref: np.ndarray, est: np.ndarray, max_lag: int = 800) -> np.ndarray:
-    """Shift `est` by the codec delay (0..max_lag samples) that best matches `ref`. Matched on smoothed
+def envelope_lag(ref: np.ndarray, est: np.ndarray, max_lag: int = 800) -> int:
+    """The delay (0..max_lag samples, 4-sample steps) of `est` behind `ref` that best matches smoothed
     amplitude envelopes, not waveforms: a codec that does not keep phase has no waveform correlation."""
     n = min(len(ref), len(est)) - max_lag
     if n <= 0:
-        return est[: len(ref)]
+        return 0
     er, ee = _envelope(ref[:n]), _envelope(est[: n + max_lag])
     scores = [float(np.dot(er, ee[lag:lag + n])) for lag in range(0, max_lag + 1, 4)]
-    lag = 4 * int(np.argmax(scores))
+    return 4 * int(np.argmax(scores))
+
+
+def codec_delay(pairs: list[tuple[np.ndarray, np.ndarray]]) -> int:
+    """One delay for a codec: the median of the per-clip envelope lags. A codec's delay is a constant;
+    per-clip estimates scatter by tens of samples, and shifting each clip by its own estimate costs an
+    already aligned codec ~0.02 PESQ (measured on the teacher: lags of 0-28 samples on real speech)."""
+    return int(np.median([envelope_lag(x, y) for x, y in pairs])) if pairs else 0
+
+
+def shift(est: np.ndarray, lag: int, length: int) -> np.ndarray:
+    """`est` advanced by `lag` samples, cut or zero-padded to `length`."""
     out = est[lag:]
-    return np.pad(out, (0, max(0, len(ref) - len(out))))[: len(ref)]
+    return np.pad(out, (0, max(0, length - len(out))))[:length]
 
 
 def quality(x: np.ndarray, y: np.ndarray, sr: int = 16000) -> dict:
-    y = align(x, y)
+    """Quality of a time-aligned reconstruction `y` of `x`."""
+    y = shift(y, 0, len(x))
     return {"pesq_wb": pesq_wb(x, y, sr), "stoi": stoi(x, y, sr), "log_mel_l1_db": log_mel_l1_db(x, y, sr)}
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .machine import machine_info, machine_tag
-from .measure import latent_snr, quality
+from .measure import codec_delay, latent_snr, quality, shift
 
 REPO = Path(__file__).resolve().parents[1]
 DEV = REPO.parent / "shared" / "data" / "dev"
@@ -40,19 +40,23 @@ def speed(kind: str, path: str, threads: int, audio: Path, runs: int, precision:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def evaluate_codec(name: str, reconstruct, clips, sr: int, english_asr: bool) -> dict:
+def evaluate_codec(name: str, reconstruct, clips, sr: int, english_asr: bool, aligned: bool = False) -> dict:
+    """Mean quality over `clips`. `aligned`: the codec returns time-aligned audio (every f3edge model);
+    otherwise its constant delay is estimated once over all clips (`codec_delay`) and removed."""
     from f3edge import asr
     from f3edge.audio import read_audio
+    pairs = [(x, reconstruct(x)) for x in (read_audio(c.path, sr) for c in clips)]
+    lag = 0 if aligned else codec_delay(pairs)
     rows = []
-    for c in clips:
-        x = read_audio(c.path, sr)
-        y = reconstruct(x)
+    for c, (x, y) in zip(clips, pairs):
+        y = shift(y, lag, len(x))
         q = quality(x, y, sr)
         if english_asr and c.lang == "en" and asr.available():
-            q["wer"] = asr.wer(x, y[: len(x)])[0]
+            q["wer"] = asr.wer(x, y)[0]
         rows.append(q)
     keys = sorted({k for r in rows for k in r})   # WER exists only on the English clips
-    return {k: float(np.nanmean([r[k] for r in rows if k in r])) for k in keys} | {"clips": len(rows)}
+    return {k: float(np.nanmean([r[k] for r in rows if k in r])) for k in keys} | {"clips": len(rows),
+                                                                                    "delay_samples": lag}
 
 
 def neural_peer_configs(threads: list[int], speed_clip: Path, runs: int) -> list[dict]:
@@ -119,7 +123,7 @@ def main(argv=None) -> int:
             "name": "f3edge-teacher/torch-fp32", "family": "f3edge", "model": "f3edge-teacher", "runtime": "torch",
             "precision": "fp32", "params": teacher.model.num_parameters(),
             "bytes": teacher.info()["weights_bytes"], "macs_per_s": full_model_macs_per_second(teacher),
-            "quality": evaluate_codec("teacher", teacher.reconstruct, clips, 16000, True)})
+            "quality": evaluate_codec("teacher", teacher.reconstruct, clips, 16000, True, aligned=True)})
 
     students = [m for m in f3edge.available_models() if m != "f3edge-teacher"]
     if a.smoke:
@@ -152,7 +156,7 @@ def main(argv=None) -> int:
                 recon = lambda x, art=art: art.decode(art.encode(x), len(x))  # noqa: E731
                 man = json.loads((path / "manifest.json").read_text())
                 nbytes = sum(man["sizes_bytes"].values())
-            q = evaluate_codec(model, recon, clips, 16000, True)
+            q = evaluate_codec(model, recon, clips, 16000, True, aligned=True)
             latents = {p: encode(x) for p, x in audio.items()}
             if (runtime, precision) != ("torch", "fp32"):   # the issue-4 check: runtime vs eager PyTorch fp32
                 q["latent_snr_vs_eager_db"] = float(np.mean([latent_snr(eager[c.path], latents[c.path])

@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import REPO, SHARED
@@ -44,3 +45,23 @@ def test_speed_peers_build_from_their_packages_and_report_speed():
     r = json.loads(p.stdout.strip().splitlines()[-1])
     assert 14e6 < r["params"] < 15.5e6 and r["sample_rate"] == 24000
     assert r["encode_rtf"]["median"] > 0 and r["decode_rtf"]["median"] > 0 and r["model_rss_mb"] > 0
+
+
+def test_codec_delay_recovers_a_constant_delay_from_noisy_speech(speech_16k):
+    from benchmarks.measure import codec_delay, shift
+    rng = np.random.default_rng(0)
+    clips = [speech_16k[:16000], speech_16k[16000:40000]]
+    pairs = []
+    for x in clips:      # the delayed copy plus noise 20 dB down: a stand-in for a codec with 10 ms delay
+        y = np.concatenate([np.zeros(160, np.float32), x])
+        pairs.append((x, y + 0.1 * y.std() * rng.standard_normal(len(y)).astype(np.float32)))
+    lag = codec_delay(pairs)
+    assert lag == 160
+    x, y = pairs[0]
+    assert len(shift(y, lag, len(x))) == len(x)
+    assert np.corrcoef(shift(y, lag, len(x)), x)[0, 1] > 0.99
+
+
+def test_shift_pads_a_short_reconstruction_with_zeros():
+    from benchmarks.measure import shift
+    assert shift(np.ones(5, np.float32), 2, 6).tolist() == [1, 1, 1, 0, 0, 0]
