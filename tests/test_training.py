@@ -138,3 +138,17 @@ def test_freezing_an_unknown_submodule_is_a_config_error(tiny_setup):
     assert p.wait(timeout=300) == 2
     err = p.stderr.read()
     assert "encoderr" in err and "Traceback" not in err
+
+
+def test_a_run_can_train_with_less_bottleneck_noise_than_the_model_config(tiny_setup):
+    """`noise_sigma` in a run config sets that run's noise (e.g. a decoder fine-tune at lower noise);
+    the saved model keeps its own config."""
+    d = tiny_setup
+    cfg = json.loads((d / "train.json").read_text())
+    (d / "low_noise.json").write_text(json.dumps(dict(cfg, steps=4, noise_sigma=0.05)))
+    p = f3("train", "--config", d / "low_noise.json", "--out", d / "low_noise")
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    rows = list(csv.DictReader(open(d / "low_noise" / "train_log.csv")))
+    assert max(float(r["sigma"]) for r in rows) == pytest.approx(0.05)
+    saved = json.loads((d / "low_noise" / "model" / "config.json").read_text())
+    assert saved["noise_sigma"] == TINY_MODEL["noise_sigma"]

@@ -25,6 +25,7 @@ class TrainConfig:
     ema_decay: float = 0.999
     ema_start: int = 200
     sigma_warmup_steps: int = 2000         # bottleneck noise ramps from 0 to its max over these steps
+    noise_sigma: float | None = None       # max bottleneck noise std in this run; None: the model config's
     mel_weight: float = 1.0
     stft_weight: float = 1.0
     latent_weight: float = 10.0            # distillation: student-vs-teacher latent MSE

@@ -215,7 +215,8 @@ class Trainer:
     # --- loop ---
     def sigma(self) -> float:
         ramp = min(1.0, self.step / max(1, self.cfg.sigma_warmup_steps))
-        return self.model_cfg.noise_sigma * ramp
+        top = self.model_cfg.noise_sigma if self.cfg.noise_sigma is None else self.cfg.noise_sigma
+        return top * ramp
 
     def train_step(self) -> dict[str, float]:
         cfg = self.cfg
