@@ -40,18 +40,18 @@ def speed(kind: str, path: str, threads: int, audio: Path, runs: int, precision:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def evaluate_codec(name: str, reconstruct, clips, sr: int, english_asr: bool, aligned: bool = False) -> dict:
-    """Mean quality over `clips`. `aligned`: the codec returns time-aligned audio (every f3edge model);
-    otherwise its constant delay is estimated once over all clips (`codec_delay`) and removed."""
+def evaluate_codec(reconstruct, clips, audio: dict, aligned: bool = False) -> dict:
+    """Mean quality over `clips` (16 kHz audio in `audio`, by path); WER on the English ones. `aligned`:
+    the codec returns time-aligned audio (every f3edge model); otherwise its constant delay is estimated
+    once over all clips (`codec_delay`) and removed."""
     from f3edge import asr
-    from f3edge.audio import read_audio
-    pairs = [(x, reconstruct(x)) for x in (read_audio(c.path, sr) for c in clips)]
+    pairs = [(audio[c.path], reconstruct(audio[c.path])) for c in clips]
     lag = 0 if aligned else codec_delay(pairs)
     rows = []
     for c, (x, y) in zip(clips, pairs):
         y = shift(y, lag, len(x))
-        q = quality(x, y, sr)
-        if english_asr and c.lang == "en" and asr.available():
+        q = quality(x, y, 16000)
+        if c.lang == "en" and asr.available():
             q["wer"] = asr.wer(x, y)[0]
         rows.append(q)
     keys = sorted({k for r in rows for k in r})   # WER exists only on the English clips
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
     t_start = time.time()
 
     from f3edge.audio import read_audio
-    audio = {c.path: read_audio(c.path, 16000) for c in clips}   # for the latent comparisons
+    audio = {c.path: read_audio(c.path, 16000) for c in clips}   # read once: quality and latent comparisons
     teacher = f3edge.load("f3edge-teacher") if "f3edge-teacher" in f3edge.available_models() else None
     teacher_latents = {}
     if teacher is not None:
@@ -123,7 +123,7 @@ def main(argv=None) -> int:
             "name": "f3edge-teacher/torch-fp32", "family": "f3edge", "model": "f3edge-teacher", "runtime": "torch",
             "precision": "fp32", "params": teacher.model.num_parameters(),
             "bytes": teacher.info()["weights_bytes"], "macs_per_s": full_model_macs_per_second(teacher),
-            "quality": evaluate_codec("teacher", teacher.reconstruct, clips, 16000, True, aligned=True)})
+            "quality": evaluate_codec(teacher.reconstruct, clips, audio, aligned=True)})
 
     students = [m for m in f3edge.available_models() if m != "f3edge-teacher"]
     if a.smoke:
@@ -156,7 +156,7 @@ def main(argv=None) -> int:
                 recon = lambda x, art=art: art.decode(art.encode(x), len(x))  # noqa: E731
                 man = json.loads((path / "manifest.json").read_text())
                 nbytes = sum(man["sizes_bytes"].values())
-            q = evaluate_codec(model, recon, clips, 16000, True, aligned=True)
+            q = evaluate_codec(recon, clips, audio, aligned=True)
             latents = {p: encode(x) for p, x in audio.items()}
             if (runtime, precision) != ("torch", "fp32"):   # the issue-4 check: runtime vs eager PyTorch fp32
                 q["latent_snr_vs_eager_db"] = float(np.mean([latent_snr(eager[c.path], latents[c.path])
@@ -176,13 +176,13 @@ def main(argv=None) -> int:
         results["configs"].append({
             "name": peer.name, "family": "peer", "runtime": "litert", "bytes": peer.bytes,
             "algorithmic_latency_ms": 20.0,
-            "quality": evaluate_codec(peer.name, peer.reconstruct, clips, 16000, True),
+            "quality": evaluate_codec(peer.reconstruct, clips, audio),
             **({"speed": {f"threads_{t}": speed("lyra", "", t, speed_clip, runs) for t in threads}}
                if peer.nq is None else {})})
     for kbps in ([6] if a.smoke else [6, 12]):
         peer = Opus(kbps)
         results["configs"].append({"name": peer.name, "family": "peer", "runtime": "libopus",
-                                   "quality": evaluate_codec(peer.name, peer.reconstruct, clips, 16000, True)})
+                                   "quality": evaluate_codec(peer.reconstruct, clips, audio)})
     if not a.smoke:
         results["configs"] += neural_peer_configs(threads, speed_clip, runs)
     results["wall_seconds"] = round(time.time() - t_start, 1)

@@ -27,12 +27,12 @@ def log_fit(hours, values):
 
 
 def hours_to_reach(bar, hours, values):
-    """(log-fit hours, last-slope hours) at which the series reaches `bar`; inf if it never does."""
+    """(log-fit hours, last-slope hours, last slope per hour): when the series reaches `bar` (inf: never)."""
     a, b = log_fit(hours, values)
     by_log = math.exp((bar - a) / b) if b > 0 else math.inf
     slope = (values[-1] - values[-2]) / (hours[-1] - hours[-2])
     by_line = hours[-1] + (bar - values[-1]) / slope if slope > 0 else math.inf
-    return by_log, by_line
+    return by_log, by_line, slope
 
 
 def main():
@@ -56,10 +56,10 @@ def main():
                 print(f"{name:10s} {label:8s} now {fv[-1]:.3f} at {fh[-1]:.2f} h: at or above the bar "
                       f"{bars[bar_name]} on these 21 clips")
                 continue
-            by_log, by_line = hours_to_reach(bars[bar_name], list(fh), list(fv))
+            by_log, by_line, slope = hours_to_reach(bars[bar_name], list(fh), list(fv))
             print(f"{name:10s} {label:8s} now {fv[-1]:.3f} at {fh[-1]:.2f} h; bar {bars[bar_name]}: "
                   f"log fit {by_log:,.0f} CPU-h, last slope {by_line:,.1f} CPU-h "
-                  f"({(fv[-1] - fv[-2]) / (fh[-1] - fh[-2]):+.3f} per CPU-h)")
+                  f"({slope:+.3f} per CPU-h)")
         for bar_name, value in bars.items():
             ax.axhline(value, ls="--", lw=0.8, color="gray")
             ax.annotate(f"bar: {bar_name}", (0.02, value), xycoords=("axes fraction", "data"), fontsize=7,
