@@ -17,7 +17,7 @@ from f3edge import __version__
 from f3edge.errors import F3EdgeInputError
 from f3edge.tokenizer import Tokenizer
 from f3edge.runtimes import _make_runner
-from f3edge.runtimes.manifest import FORMAT_VERSION, write_manifest
+from f3edge.runtimes.manifest import FORMAT_VERSION, seal, write_manifest
 from f3edge.runtimes.session import Artifact as _Artifact
 from f3edge.runtimes.torch_runner import TorchRunner
 
@@ -43,7 +43,7 @@ def build_manifest(tok: Tokenizer, mod, precision: str, parts: dict, steps: dict
     s = tok.cfg.signal
     man = {
         "format_version": FORMAT_VERSION, "f3edge_version": __version__,
-        "model_id": tok.model_id, "checkpoint_sha256": tok.sha256,
+        "model_id": tok.model_id, "checkpoint_sha256": tok.sha256, "latent_space": tok.cfg.latent_space,
         "target": mod.TARGET["target"], "runtime": mod.TARGET["runtime"], "precision": precision,
         "sample_rate": s.sample_rate, "hop": s.latent_hop, "chunk_samples": s.latent_hop,
         "frame_rate_hz": s.frame_rate, "lookahead_frames": tok.cfg.lookahead, "latent_dim": s.latent_dim,
@@ -144,6 +144,7 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
         from .npu import report as npu_report
         manifest["npu_readiness"] = {p: npu_report(target, dict(manifest[p], name=p), steps[p], tok,
                                                    parity_clips[0] if p == "encoder" else None) for p in steps}
+        seal(tmp, manifest)
         write_manifest(tmp, manifest)
         if not report.passed:
             raise ExportError(f"{target}-{precision}: parity FAILED: {report.summary()}")

@@ -82,6 +82,7 @@ class ArtifactCodec:
         self.sample_rate, self.hop, self.latent_dim = m["sample_rate"], m["chunk_samples"], m["latent_dim"]
         self.frame_rate = m["sample_rate"] / m["hop"]
         self.model_id, self.sha256 = m["model_id"], m["checkpoint_sha256"]
+        self.latent_space = m["latent_space"]
         self.is_streaming = True
         self.art.runner("encoder"), self.art.runner("decoder")   # load now: bad artifacts fail before any work
 
@@ -106,7 +107,7 @@ def cmd_encode(a) -> int:
     out = _check_output(a.input, a.output)
     tok = _load(a)
     z, n = _encode_file(tok, a.input)
-    save_latents(out, LatentFile(z, tok.sample_rate, tok.frame_rate, tok.model_id, tok.sha256, n))
+    save_latents(out, LatentFile(z, tok.sample_rate, tok.frame_rate, tok.model_id, tok.sha256, n, tok.latent_space))
     print(f"{out}: {z.shape[0]} frames x {z.shape[1]} ({n / tok.sample_rate:.2f} s, model {tok.model_id})")
     return 0
 
@@ -114,10 +115,11 @@ def cmd_encode(a) -> int:
 def cmd_decode(a) -> int:
     from .audio import write_audio
     from .errors import LatentFileError
-    from .latents import load_latents
+    from .latents import check_latent_space, load_latents
     out = _check_output(a.input, a.output)
     tok = _load(a)
     lf = load_latents(a.input, tok.latent_dim)
+    check_latent_space(lf, a.input, tok.latent_space, tok.model_id)
     if lf.model_sha256 != tok.sha256 and not a.force:
         raise LatentFileError(f"{a.input}: latents were made by {lf.model_id} ({lf.model_sha256[:12]}), not by "
                               f"{tok.model_id} ({tok.sha256[:12]}); pass --force to decode anyway")
@@ -136,7 +138,7 @@ def cmd_reconstruct(a) -> int:
     y = tok.decode(z, num_samples=n)
     if a.latents:
         save_latents(_check_output(a.input, a.latents),
-                     LatentFile(z, tok.sample_rate, tok.frame_rate, tok.model_id, tok.sha256, n))
+                     LatentFile(z, tok.sample_rate, tok.frame_rate, tok.model_id, tok.sha256, n, tok.latent_space))
         print(f"latents: {a.latents} ({z.shape[0]} x {z.shape[1]})")
     write_audio(out, y, tok.sample_rate)
     print(f"audio:   {out} ({len(y) / tok.sample_rate:.2f} s at {tok.sample_rate} Hz, model {tok.model_id})")

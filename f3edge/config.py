@@ -51,6 +51,8 @@ class NetConfig:
     fine_channels: int = 256      # width at the STFT frame rate (100 Hz)
     coarse_channels: int = 256    # width at the latent rate (25 Hz)
     fine_blocks: int = 2          # blocks at 100 Hz, each side
+    # blocks at 100 Hz in the decoder only, where the spectrum is made (None: fine_blocks)
+    decoder_fine_blocks: int | None = None
     coarse_blocks: int = 4        # blocks at 25 Hz, each side
     kernel: int = 7
     expansion: int = 2
@@ -61,6 +63,10 @@ class NetConfig:
     # transform factorized into two small linear stages (streaming/fft.py), ~5 k constants, exact in float.
     dft: str = "dense"
 
+    @property
+    def decoder_fine(self) -> int:
+        return self.fine_blocks if self.decoder_fine_blocks is None else self.decoder_fine_blocks
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -70,6 +76,9 @@ class ModelConfig:
     net: NetConfig = field(default_factory=NetConfig)
     lookahead: int = 0                    # latent frames of lookahead (student only): 0 or 1
     noise_sigma: float = 0.2              # max std of the bottleneck noise during training
+    # The latent space this model's latents live in: defined by the teacher encoder that made it. A
+    # student distilled from a teacher shares its space; retraining a teacher encoder makes a new one.
+    latent_space: str = "f3-v1"
 
     @property
     def causal(self) -> bool:
@@ -101,6 +110,11 @@ class ModelConfig:
 PRESETS: dict[str, ModelConfig] = {
     "teacher": ModelConfig(
         kind="teacher", name="f3edge-teacher",
+        net=NetConfig(fine_channels=224, coarse_channels=320, fine_blocks=2, coarse_blocks=4, kernel=7, expansion=2),
+    ),
+    # latent space v2: the teacher's encoder trained end to end again (same architecture)
+    "teacher-v2": ModelConfig(
+        kind="teacher", name="f3edge-teacher-v2", latent_space="f3-v2",
         net=NetConfig(fine_channels=224, coarse_channels=320, fine_blocks=2, coarse_blocks=4, kernel=7, expansion=2),
     ),
     "student-s": ModelConfig(

@@ -31,3 +31,15 @@ class CheckpointError(F3EdgeInputError):
 
 class TrainingConfigError(F3EdgeInputError, ValueError):
     """A training run configured with something that cannot work (unknown model, submodule, teacher)."""
+
+
+class RunStateError(F3EdgeInputError):
+    """A training run's saved state that is missing, truncated, tampered with or inconsistent."""
+
+
+class TrainingDataError(F3EdgeInputError):
+    """Training data that cannot be used (missing or empty folder, no readable clips)."""
+
+
+class TrainingDiverged(F3EdgeInputError):
+    """The loss turned non-finite; the last good checkpoint is kept."""

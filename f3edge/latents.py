@@ -13,6 +13,7 @@ from .audio import atomic_path
 from .errors import LatentFileError
 
 FORMAT = "f3edge-latents-1"
+DEFAULT_LATENT_SPACE = "f3-v1"
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class LatentFile:
     model_id: str
     model_sha256: str
     num_samples: int         # length of the audio they were made from (to trim the decode)
+    latent_space: str = DEFAULT_LATENT_SPACE   # which encoder's space (files before versioning: f3-v1)
 
 
 def save_latents(path: str | os.PathLike, lf: LatentFile) -> Path:
@@ -32,6 +34,7 @@ def save_latents(path: str | os.PathLike, lf: LatentFile) -> Path:
             np.savez(f, latents=lf.latents.astype(np.float32), sample_rate=np.int64(lf.sample_rate),
                      frame_rate=np.float64(lf.frame_rate), model_id=np.str_(lf.model_id),
                      model_sha256=np.str_(lf.model_sha256), num_samples=np.int64(lf.num_samples),
+                     latent_space=np.str_(lf.latent_space),
                      format=np.str_(FORMAT))
     return path
 
@@ -45,7 +48,8 @@ def load_latents(path: str | os.PathLike, latent_dim: int | None = None) -> Late
             z = np.asarray(d["latents"])
             lf = LatentFile(latents=z, sample_rate=int(d["sample_rate"]), frame_rate=float(d["frame_rate"]),
                             model_id=str(d["model_id"]), model_sha256=str(d["model_sha256"]),
-                            num_samples=int(d["num_samples"]) if "num_samples" in d else -1)
+                            num_samples=int(d["num_samples"]) if "num_samples" in d else -1,
+                            latent_space=str(d["latent_space"]) if "latent_space" in d else DEFAULT_LATENT_SPACE)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
         raise LatentFileError(f"{path}: not an f3edge latent file ({str(e)[:120]})") from None
     if z.ndim != 2 or (latent_dim is not None and z.shape[1] != latent_dim):
@@ -55,4 +59,11 @@ def load_latents(path: str | os.PathLike, latent_dim: int | None = None) -> Late
     if not np.isfinite(z).all():
         raise LatentFileError(f"{path}: latents contain NaN/inf")
     return LatentFile(latents=z.astype(np.float32), **{k: getattr(lf, k) for k in
-                      ("sample_rate", "frame_rate", "model_id", "model_sha256", "num_samples")})
+                      ("sample_rate", "frame_rate", "model_id", "model_sha256", "num_samples", "latent_space")})
+
+
+def check_latent_space(lf: LatentFile, path, latent_space: str, model_id: str) -> None:
+    """Latents of another latent space mean nothing to this decoder, whatever --force says."""
+    if lf.latent_space != latent_space:
+        raise LatentFileError(f"{path}: latents are in latent space {lf.latent_space!r}; {model_id} decodes "
+                              f"{latent_space!r}")

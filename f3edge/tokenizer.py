@@ -31,6 +31,10 @@ class Tokenizer:
         return self.loaded.model_id
 
     @property
+    def latent_space(self) -> str:
+        return self.cfg.latent_space
+
+    @property
     def sha256(self) -> str:
         return self.loaded.sha256
 
@@ -106,6 +110,7 @@ class Tokenizer:
         s = self.cfg.signal
         return {
             "model_id": self.model_id, "sha256": self.sha256, "kind": self.cfg.kind,
+            "latent_space": self.latent_space,
             "parameters": m.num_parameters(), "encoder_parameters": m.num_parameters("encoder"),
             "decoder_parameters": m.num_parameters("decoder"),
             "weights_bytes": self.loaded.path.joinpath("model.safetensors").stat().st_size,

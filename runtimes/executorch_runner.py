@@ -8,10 +8,24 @@ import numpy as np
 from .manifest import ManifestError
 
 
+PTE_MAGIC = b"ET"          # flatbuffer file identifier "ETnn" at bytes 4-8 of every .pte
+MIN_PTE_BYTES = 64
+
+
+def check_pte_header(path: Path) -> None:
+    """ExecuTorch's loader aborts the whole process on some malformed files: look before it does."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if size < MIN_PTE_BYTES or head[4:6] != PTE_MAGIC or not head[6:8].isdigit():
+        raise ManifestError(f"{path}: not an ExecuTorch program (bad header)")
+
+
 class ExecuTorchRunner:
     def __init__(self, path: Path, part: dict, threads: int = 0):
         import torch
         from executorch.runtime import Runtime
+        check_pte_header(path)
         try:
             program = Runtime.get().load_program(str(path))
             self.method = program.load_method("forward")

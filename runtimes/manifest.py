@@ -1,6 +1,12 @@
-"""manifest.json: everything a runtime (or a phone app) needs to feed an exported model."""
+"""manifest.json: everything a runtime (or a phone app) needs to feed an exported model.
+
+Reading a manifest validates it as untrusted input: every number has a type and a bound, every model
+file is a plain name inside the artifact folder, and each file's sha256 and size (recorded at export by
+`seal`) are checked before any runtime sees the file.
+"""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -8,48 +14,157 @@ from f3edge.errors import F3EdgeInputError
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-REQUIRED = ("format_version", "model_id", "checkpoint_sha256", "target", "runtime", "precision", "sample_rate",
-            "hop", "chunk_samples", "lookahead_frames", "latent_dim", "synthesis_delay_samples", "encoder", "decoder")
+MAX_MANIFEST_BYTES = 4 << 20
+DEFAULT_LATENT_SPACE = "f3-v1"     # manifests written before latent spaces were versioned
+PARTS = ("encoder", "decoder")
+# key -> (type, min, max): what a runtime allocates from these must stay bounded
+BOUNDS = {
+    "format_version": (int, 1, 1000),
+    "sample_rate": (int, 8000, 192000),
+    "hop": (int, 1, 96000),
+    "chunk_samples": (int, 1, 96000),
+    "lookahead_frames": (int, 0, 8),
+    "latent_dim": (int, 1, 4096),
+    "synthesis_delay_samples": (int, 0, 96000),
+}
+STRINGS = ("model_id", "checkpoint_sha256", "target", "runtime", "precision")
+MAX_TENSOR_ELEMENTS = 1 << 24
 
 
 class ManifestError(F3EdgeInputError):
     pass
 
 
-def read_manifest(artifact_dir: str | Path) -> dict:
+def file_digest(path: Path) -> tuple[str, int]:
+    """sha256 and byte count of a model file, or of a folder (a Core ML .mlpackage): its files in sorted
+    relative-path order, each name hashed before its bytes."""
+    h = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    total = 0
+    for f in files:
+        if f is not path:
+            h.update(f.relative_to(path).as_posix().encode() + b"\0")
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+                total += len(block)
+    return h.hexdigest(), total
+
+
+def _entries(m: dict) -> list[tuple[str, dict]]:
+    """Every model-file entry of a manifest: the streaming steps and any full-sequence models."""
+    out = [(p, m[p]) for p in PARTS]
+    full = m.get("full_sequence")
+    if isinstance(full, dict):
+        out += [(f"full_sequence.{p}", full[p]) for p in PARTS if isinstance(full.get(p), dict)]
+    return out
+
+
+def seal(artifact_dir: str | Path, manifest: dict) -> dict:
+    """Record each model file's sha256 and size in the manifest (at export, before writing it)."""
+    d = Path(artifact_dir)
+    for _, entry in _entries(manifest):
+        entry["sha256"], entry["bytes"] = file_digest(d / entry["file"])
+    return manifest
+
+
+def _plain_name(path: Path, where: str, name) -> str:
+    if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name \
+            or "\0" in name or name.startswith("."):
+        raise ManifestError(f"{path}: {where} file {name!r} must be a plain file name inside the artifact folder")
+    return name
+
+
+def _check_tensor(path: Path, part: str, t) -> None:
+    if not isinstance(t, dict) or not isinstance(t.get("name"), str):
+        raise ManifestError(f"{path}: {part} has a malformed tensor entry")
+    shape = t.get("shape")
+    if not isinstance(shape, list) or not shape or not all(type(v) is int and 0 < v <= MAX_TENSOR_ELEMENTS for v in shape):
+        raise ManifestError(f"{path}: {part} tensor {t['name']} has a bad shape {shape}")
+    n = 1
+    for v in shape:
+        n *= v
+    if n > MAX_TENSOR_ELEMENTS:
+        raise ManifestError(f"{path}: {part} tensor {t['name']} is implausibly large ({n} elements)")
+
+
+def validate(m, path: Path, folder: Path | None = None, verify_files: bool = True) -> dict:
+    if not isinstance(m, dict):
+        raise ManifestError(f"{path}: expected a JSON object")
+    missing = [k for k in (*BOUNDS, *STRINGS, *PARTS) if k not in m]
+    if missing:
+        raise ManifestError(f"{path}: missing keys {', '.join(missing)}")
+    if m["format_version"] != FORMAT_VERSION:
+        raise ManifestError(f"{path}: format_version {m['format_version']!r} is not supported (want {FORMAT_VERSION})")
+    for key, (typ, lo, hi) in BOUNDS.items():
+        v = m[key]
+        if type(v) is not typ or not lo <= v <= hi:
+            raise ManifestError(f"{path}: {key} must be an integer in [{lo}, {hi}], not {v!r}")
+    for key in STRINGS:
+        if not isinstance(m[key], str) or not m[key]:
+            raise ManifestError(f"{path}: {key} must be a non-empty string")
+    if m["chunk_samples"] != m["hop"]:
+        raise ManifestError(f"{path}: chunk_samples must equal hop (one step = one latent frame)")
+    if m["synthesis_delay_samples"] >= 16 * m["hop"]:
+        raise ManifestError(f"{path}: synthesis_delay_samples {m['synthesis_delay_samples']} is implausible for "
+                            f"hop {m['hop']}")
+    space = m.setdefault("latent_space", DEFAULT_LATENT_SPACE)
+    if not isinstance(space, str) or not space:
+        raise ManifestError(f"{path}: latent_space must be a non-empty string")
+    for part in PARTS:
+        p = m[part]
+        if not isinstance(p, dict):
+            raise ManifestError(f"{path}: {part} must be an object")
+        for key in ("file", "inputs", "outputs"):
+            if key not in p:
+                raise ManifestError(f"{path}: {part} has no '{key}'")
+        if not isinstance(p["inputs"], list) or not isinstance(p["outputs"], list) or not p["inputs"]:
+            raise ManifestError(f"{path}: {part} inputs/outputs must be non-empty lists")
+        for t in p["inputs"] + p["outputs"]:
+            _check_tensor(path, part, t)
+        if len(p["inputs"]) != len(p["outputs"]):
+            raise ManifestError(f"{path}: {part} needs one output per input (the step and its states)")
+        for i, o in zip(p["inputs"][1:], p["outputs"][1:]):
+            if i["shape"] != o["shape"]:
+                raise ManifestError(f"{path}: {part} state {i['name']} in/out shapes differ")
+    if folder is not None:
+        for where, entry in _entries(m):
+            _verify_file(folder, where, entry, verify_files)
+    return m
+
+
+def _verify_file(folder: Path, where: str, entry: dict, verify: bool) -> None:
+    name = _plain_name(folder / MANIFEST, where, entry.get("file"))
+    f = folder / name
+    if f.is_symlink() or not (f.is_file() or f.is_dir()):
+        raise ManifestError(f"{f}: artifact file missing")
+    if not verify:
+        return
+    want_sha, want_bytes = entry.get("sha256"), entry.get("bytes")
+    if not isinstance(want_sha, str) or type(want_bytes) is not int:
+        raise ManifestError(f"{folder / MANIFEST}: {where} has no sha256/bytes: re-export it with this f3edge "
+                            "(unverified model files are not loaded)")
+    sha, size = file_digest(f)
+    if size != want_bytes or sha != want_sha:
+        raise ManifestError(f"{f}: sha256/size do not match the manifest: corrupted or replaced model file")
+
+
+def read_manifest(artifact_dir: str | Path, verify_files: bool = True) -> dict:
     d = Path(artifact_dir)
     path = d / MANIFEST
     if not d.is_dir():
         raise ManifestError(f"{d}: no such artifact folder")
     if not path.is_file():
         raise ManifestError(f"{d}: no {MANIFEST} (not an f3edge export)")
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise ManifestError(f"{path}: implausibly large manifest")
     try:
         m = json.loads(path.read_text())
     except json.JSONDecodeError as e:
         raise ManifestError(f"{path}: malformed JSON ({e.msg} at line {e.lineno})") from None
-    if not isinstance(m, dict):
-        raise ManifestError(f"{path}: expected a JSON object")
-    missing = [k for k in REQUIRED if k not in m]
-    if missing:
-        raise ManifestError(f"{path}: missing keys {', '.join(missing)}")
-    if m["format_version"] != FORMAT_VERSION:
-        raise ManifestError(f"{path}: format_version {m['format_version']} is not supported (want {FORMAT_VERSION})")
-    for part in ("encoder", "decoder"):
-        p = m[part]
-        for key in ("file", "inputs", "outputs"):
-            if key not in p:
-                raise ManifestError(f"{path}: {part} has no '{key}'")
-        if not (d / p["file"]).is_file():
-            raise ManifestError(f"{d / p['file']}: artifact file missing")
-        for t in p["inputs"] + p["outputs"]:
-            if not isinstance(t.get("shape"), list) or not all(isinstance(v, int) and v > 0 for v in t["shape"]):
-                raise ManifestError(f"{path}: {part} tensor {t.get('name')} has a bad shape {t.get('shape')}")
-        if len(p["inputs"]) != len(p["outputs"]):
-            raise ManifestError(f"{path}: {part} needs one output per input (the step and its states)")
-        for i, o in zip(p["inputs"][1:], p["outputs"][1:]):
-            if i["shape"] != o["shape"]:
-                raise ManifestError(f"{path}: {part} state {i['name']} in/out shapes differ")
-    return m
+    except (UnicodeDecodeError, RecursionError):
+        raise ManifestError(f"{path}: not a JSON text file") from None
+    return validate(m, path, d, verify_files)
 
 
 def write_manifest(artifact_dir: str | Path, manifest: dict) -> Path:

@@ -104,3 +104,14 @@ def test_runtime_without_artifact_is_bad_input(tmp_path, speech_16k):
     assert_bad_input(run("encode", tmp_path / "in.wav", "-o", tmp_path / "z.npz", "--runtime", "onnx"))
     assert_bad_input(run("encode", tmp_path / "in.wav", "-o", tmp_path / "z.npz", "--runtime", "onnx",
                          "--artifact", tmp_path / "no-such-export"))
+
+
+def test_decode_refuses_latents_of_another_latent_space_even_when_forced(tmp_path):
+    from f3edge.latents import LatentFile, load_latents, save_latents
+    z = np.random.default_rng(0).standard_normal((10, 64)).astype(np.float32)
+    save_latents(tmp_path / "v2.npz", LatentFile(z, 16000, 25.0, "f3edge-teacher-v2", "0" * 64, 6400, "f3-v2"))
+    assert load_latents(tmp_path / "v2.npz").latent_space == "f3-v2"
+    for extra in ([], ["--force"]):
+        p = run("decode", tmp_path / "v2.npz", "-o", tmp_path / "o.wav", *extra)
+        assert_bad_input(p)
+        assert "latent space" in p.stderr and not (tmp_path / "o.wav").exists()

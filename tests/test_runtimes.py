@@ -35,9 +35,11 @@ def test_torch_runner_behind_the_session_equals_the_tokenizer(tok, speech_16k):
     (lambda d: d["decoder"]["outputs"].pop(), "one output per input"),
 ])
 def test_malformed_manifests_are_refused_with_a_reason(tmp_path, tok, breakage, message):
+    from f3edge.runtimes.manifest import seal
     manifest, _ = _manifest(tok)
     for part in ("encoder", "decoder"):
         (tmp_path / f"{part}.onnx").write_bytes(b"x")
+    seal(tmp_path, manifest)
     breakage(manifest)
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ManifestError, match=message):
@@ -54,3 +56,58 @@ def test_not_json_and_missing_files_are_refused(tmp_path, tok):
         read_manifest(tmp_path)
     with pytest.raises(ManifestError, match="no such artifact folder"):
         read_manifest(tmp_path / "nope")
+
+
+def _sealed_folder(tmp_path, tok):
+    from f3edge.runtimes.manifest import seal
+    manifest, _ = _manifest(tok)
+    for part in ("encoder", "decoder"):
+        (tmp_path / f"{part}.onnx").write_bytes(part.encode() * 100)
+    seal(tmp_path, manifest)
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    return manifest
+
+
+@pytest.mark.parametrize("breakage,message", [
+    (lambda d: d["encoder"].__setitem__("file", "../../etc/passwd"), "plain file name"),
+    (lambda d: d["encoder"].__setitem__("file", "/etc/passwd"), "plain file name"),
+    (lambda d: d.__setitem__("lookahead_frames", 10_000_000), "lookahead_frames"),
+    (lambda d: d.__setitem__("synthesis_delay_samples", -5), "synthesis_delay_samples"),
+    (lambda d: d.__setitem__("sample_rate", "16000"), "sample_rate"),
+    (lambda d: d.__setitem__("latent_dim", None), "latent_dim"),
+    (lambda d: d.__setitem__("hop", 0), "hop"),
+    (lambda d: d["encoder"]["inputs"][1].__setitem__("shape", [1, 100000, 100000]), "bad shape|implausibly"),
+    (lambda d: d["decoder"].pop("sha256"), "no sha256"),
+])
+def test_manifest_values_paths_and_checksums_are_validated(tmp_path, tok, breakage, message):
+    manifest = _sealed_folder(tmp_path, tok)
+    assert read_manifest(tmp_path)["latent_space"] == tok.cfg.latent_space
+    breakage(manifest)
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match=message):
+        read_manifest(tmp_path)
+
+
+def test_a_tampered_model_file_is_refused_before_any_runtime_loads_it(tmp_path, tok):
+    _sealed_folder(tmp_path, tok)
+    raw = bytearray((tmp_path / "encoder.onnx").read_bytes())
+    raw[10] ^= 1
+    (tmp_path / "encoder.onnx").write_bytes(bytes(raw))
+    with pytest.raises(ManifestError, match="corrupted or replaced"):
+        read_manifest(tmp_path)
+
+
+def test_a_folder_artifact_such_as_an_mlpackage_is_accepted_and_checksummed(tmp_path, tok):
+    from f3edge.runtimes.manifest import seal
+    manifest, _ = _manifest(tok)
+    for part in ("encoder", "decoder"):
+        pkg = tmp_path / f"{part}.mlpackage" / "Data"
+        pkg.mkdir(parents=True)
+        (pkg / "model.mlmodel").write_bytes(b"spec" + part.encode())
+        manifest[part]["file"] = f"{part}.mlpackage"
+    seal(tmp_path, manifest)
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert read_manifest(tmp_path)["encoder"]["file"] == "encoder.mlpackage"
+    (tmp_path / "decoder.mlpackage" / "Data" / "model.mlmodel").write_bytes(b"other")
+    with pytest.raises(ManifestError, match="corrupted or replaced"):
+        read_manifest(tmp_path)

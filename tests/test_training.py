@@ -11,6 +11,8 @@ import pytest
 import soundfile as sf
 import torch
 
+from f3edge.training.run_state import load_latest
+
 TINY_MODEL = {"kind": "student", "name": "tiny-student", "lookahead": 1, "noise_sigma": 0.3,
               "net": {"fine_channels": 16, "coarse_channels": 24, "fine_blocks": 1, "coarse_blocks": 1,
                       "kernel": 3, "expansion": 2}}
@@ -50,7 +52,7 @@ def test_sigkill_then_restart_reproduces_the_uninterrupted_loss_curve(tiny_setup
     run = f3("train", "--config", d / "train.json", "--out", d / "killed")
     deadline = time.time() + 300
     while time.time() < deadline:   # kill once a checkpoint exists and training went past it
-        if (d / "killed" / "last.pt").exists() and (d / "killed" / "train_log.csv").exists() \
+        if (d / "killed" / "last" / "state.json").exists() and (d / "killed" / "train_log.csv").exists() \
                 and len(losses(d / "killed")) >= 5:
             break
         time.sleep(0.05)
@@ -70,8 +72,8 @@ def test_two_process_ddp_keeps_ranks_identical(tiny_setup):
            "-m", "f3edge", "train", "--config", str(d / "train.json"), "--out", str(d / "ddp"), "--steps", "3"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
-    r0 = torch.load(d / "ddp" / "last.pt", weights_only=False)
-    r1 = torch.load(d / "ddp" / "last.rank1.pt", weights_only=False)
+    r0 = load_latest(d / "ddp")
+    r1 = load_latest(d / "ddp" / "rank1")
     assert r0["world"] == 2 and r0["step"] == r1["step"] == 3
     for k, v in r0["model"].items():
         assert torch.equal(v, r1["model"][k]), k
@@ -103,7 +105,7 @@ def test_adversarial_phase_starts_after_warmup_and_logs_its_losses(tiny_setup):
     assert p.wait(timeout=300) == 0, p.stderr.read()
     rows = list(csv.DictReader(open(d / "adv" / "train_log.csv")))
     assert rows[0]["adv_d"] == "" and rows[1]["adv_d"] != "" and float(rows[2]["adv_fm"]) > 0
-    assert "disc" in torch.load(d / "adv" / "last.pt", weights_only=False)
+    assert "disc" in load_latest(d / "adv")
 
 
 def test_finetune_from_a_checkpoint_keeps_a_frozen_encoder_bit_exact(tiny_setup):
@@ -152,3 +154,66 @@ def test_a_run_can_train_with_less_bottleneck_noise_than_the_model_config(tiny_s
     assert max(float(r["sigma"]) for r in rows) == pytest.approx(0.05)
     saved = json.loads((d / "low_noise" / "model" / "config.json").read_text())
     assert saved["noise_sigma"] == TINY_MODEL["noise_sigma"]
+
+
+def test_a_malicious_or_corrupt_run_state_never_runs_code_and_falls_back_to_the_previous_one(tiny_setup, tmp_path):
+    """A pickle planted as last.pt is ignored (states are safetensors + JSON); a corrupt latest state falls
+    back to the previous good one with a warning; with none usable, exit 2 and one line."""
+    import shutil
+    d = tiny_setup
+    run = tmp_path / "run"
+    p = f3("train", "--config", d / "train.json", "--out", run, "--steps", "4")
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+    torch.save({"x": Evil()}, run / "last.pt")
+    tensors = run / "last" / "tensors.safetensors"
+    raw = bytearray(tensors.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    tensors.write_bytes(bytes(raw))
+    p = f3("train", "--config", d / "train.json", "--out", run, "--steps", "6")
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    err = p.stderr.read()
+    assert "warning" in err and "previous" in err and not marker.exists()
+    assert load_latest(run)["step"] == 6
+
+    for name in ("last", "prev"):
+        (run / name / "state.json").write_text("not json")
+    p = f3("train", "--config", d / "train.json", "--out", run, "--steps", "8")
+    assert p.wait(timeout=300) == 2
+    err = p.stderr.read().strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err and "checkpoint" in err
+    shutil.rmtree(run)
+
+
+def test_phase_aware_losses_and_lsgan_logmag_discriminator_train_and_log(tiny_setup):
+    d = tiny_setup
+    cfg = json.loads((d / "train.json").read_text())
+    (d / "phase.json").write_text(json.dumps(dict(
+        cfg, steps=3, cmag_weight=1.0, ccomplex_weight=1.0, phase_weight=0.1, consistency_weight=0.5,
+        adv_start_step=1, adv_loss="lsgan", disc_kind="logmag", disc_channels=4, disc_stft=[[128, 32], [256, 64]])))
+    p = f3("train", "--config", d / "phase.json", "--out", d / "phase")
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    rows = list(csv.DictReader(open(d / "phase" / "train_log.csv")))
+    for key in ("cmag", "ccomplex", "phase_ip", "phase_gd", "phase_iaf", "consistency"):
+        assert all(float(r[key]) > 0 for r in rows), key
+    assert rows[0]["adv_d"] == "" and float(rows[-1]["adv_fm"]) > 0
+
+
+def test_training_the_encoder_of_an_existing_model_needs_a_new_latent_space_name(tiny_setup):
+    d = tiny_setup
+    cfg = json.loads((d / "train.json").read_text())
+    p = f3("train", "--config", d / "train.json", "--out", d / "v1", "--steps", "2")
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    (d / "same_space.json").write_text(json.dumps(dict(cfg, steps=2, init_from=str(d / "v1" / "model"))))
+    p = f3("train", "--config", d / "same_space.json", "--out", d / "same_space")
+    assert p.wait(timeout=300) == 2 and "latent space" in p.stderr.read()
+    (d / "model_v2.json").write_text(json.dumps(dict(TINY_MODEL, latent_space="tiny-v2")))
+    (d / "v2.json").write_text(json.dumps(dict(cfg, steps=2, init_from=str(d / "v1" / "model"),
+                                               model=str(d / "model_v2.json"))))
+    p = f3("train", "--config", d / "v2.json", "--out", d / "v2")
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    assert json.loads((d / "v2" / "model" / "config.json").read_text())["latent_space"] == "tiny-v2"

@@ -85,7 +85,7 @@ def build_decoder(cfg: ModelConfig) -> StreamingSequential:
         make_conv(s.latent_dim, n.coarse_channels, 3, causal),
         *[ConvNeXtBlock(n.coarse_channels, n.kernel, n.expansion, causal) for _ in range(n.coarse_blocks)],
         CausalConvTranspose1d(n.coarse_channels, n.fine_channels, r, stride=r),
-        *[ConvNeXtBlock(n.fine_channels, n.kernel, n.expansion, causal) for _ in range(n.fine_blocks)],
+        *[ConvNeXtBlock(n.fine_channels, n.kernel, n.expansion, causal) for _ in range(n.decoder_fine)],
         SpectralHead(n.fine_channels, s.n_bins),
         CausalISTFT(s.n_fft, s.stft_hop, n.basis_bits, n.dft),
     )
@@ -123,15 +123,24 @@ class F3Codec(nn.Module):
         """(B, 1, L) -> normalized latents (B, D, ceil(L / latent_hop))."""
         return channel_normalize(self.encode_raw(wav))
 
-    def decode(self, z: Tensor) -> Tensor:
-        """(B, D, T) -> time-aligned audio (B, 1, T * latent_hop)."""
-        istft: CausalISTFT = self.decoder.blocks[-1]
+    def decode_spectrum(self, z: Tensor) -> Tensor:
+        """(B, D, T) -> the decoder's complex spectrum (B, 2*n_bins, T*stft_per_latent), real then imaginary.
+        Its frame t covers the same samples as frame t of `CausalSTFT` on the time-aligned output."""
         spec = z
         for b in list(self.decoder.blocks)[:-1]:
             spec = b(spec)
+        return spec
+
+    def synthesize(self, spec: Tensor) -> Tensor:
+        """Decoder spectrum -> time-aligned audio (B, 1, frames * stft_hop)."""
+        istft: CausalISTFT = self.decoder.blocks[-1]
         y = istft.forward_with_tail(spec)
         d = self.cfg.signal.synthesis_delay
-        return y[..., d: d + z.shape[-1] * self.hop]
+        return y[..., d: d + spec.shape[-1] * self.cfg.signal.stft_hop]
+
+    def decode(self, z: Tensor) -> Tensor:
+        """(B, D, T) -> time-aligned audio (B, 1, T * latent_hop)."""
+        return self.synthesize(self.decode_spectrum(z))
 
     def forward(self, wav: Tensor, sigma: float | None = None) -> tuple[Tensor, Tensor]:
         """Training pass: (latents before noise, reconstruction from noisy latents)."""

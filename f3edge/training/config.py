@@ -29,8 +29,15 @@ class TrainConfig:
     mel_weight: float = 1.0
     stft_weight: float = 1.0
     latent_weight: float = 10.0            # distillation: student-vs-teacher latent MSE
+    # phase-aware losses at the decoder's own STFT (training/spectral_losses.py); 0 = off
+    cmag_weight: float = 0.0               # power-law compressed magnitude MSE
+    ccomplex_weight: float = 0.0           # power-law compressed complex MSE
+    phase_weight: float = 0.0              # anti-wrapping instantaneous phase + group delay + inst. frequency
+    consistency_weight: float = 0.0        # decoder spectrum vs the STFT of the audio it synthesizes
     adv_start_step: int = -1               # adversarial training from this step on (-1: never)
-    adv_weight: float = 1.0                # generator hinge loss
+    adv_weight: float = 1.0                # generator adversarial loss
+    adv_loss: str = "hinge"                # "hinge" or "lsgan"
+    disc_kind: str = "stft_mpd"            # "stft_mpd" (complex STFT + multi-period) or "logmag" (small 2-D convs on log|STFT|)
     fm_weight: float = 2.0                 # feature matching
     disc_lr: float = 2e-4
     disc_channels: int = 32
@@ -43,6 +50,14 @@ class TrainConfig:
     log_every: int = 25
     keep_speech_only: bool = True
     time_limit_minutes: float = 0.0        # stop cleanly (with a checkpoint) after this long; 0 = no limit
+    eval_data: str | None = None           # dev speech scored every `eval_every` steps (PESQ/STOI, eval_log.csv)
+    eval_every: int = 0                    # 0 = never; the best-PESQ EMA weights are kept in out/best
+    eval_every_nth_clip: int = 4
+
+    @property
+    def phase_weights(self):
+        from .spectral_losses import PhaseLossWeights
+        return PhaseLossWeights(self.cmag_weight, self.ccomplex_weight, self.phase_weight, self.consistency_weight)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)

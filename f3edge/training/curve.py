@@ -52,13 +52,12 @@ def load_evals(path: str | Path) -> list[dict]:
 
 
 def evaluate_snapshot(run_dir: str | Path, data: str | Path, every_nth_clip: int = 1, ema: bool = True) -> dict:
-    """Evaluate the run's current `last.pt` on dev speech and append the point to `evals.json`."""
-    import torch
+    """Evaluate the run's current state (`last/`) on dev speech and append the point to `evals.json`."""
     from ..evaluation import evaluate, speech_clips
     from ..tokenizer import Tokenizer
-    from .snapshot import load_run_snapshot
+    from .snapshot import load_run_snapshot, load_run_state
     run_dir = Path(run_dir)
-    state = torch.load(run_dir / "last.pt", map_location="cpu", weights_only=False)
+    state = load_run_state(run_dir)
     tok = Tokenizer(load_run_snapshot(run_dir, ema=ema))
     clips = speech_clips(data)[::every_nth_clip]
     mean = evaluate(tok, clips, asr=False)["mean"]

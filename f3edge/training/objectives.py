@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from ..losses import ReconstructionLoss
 from ..models import F3Codec, channel_normalize
+from .spectral_losses import PhaseLossWeights, phase_aware_losses
 
 
 def autocast(device: torch.device, enabled: bool):
@@ -17,39 +18,64 @@ def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
 
 
+class Reconstruction(nn.Module):
+    """Multi-resolution mel/STFT losses on the audio, plus the phase-aware terms on the decoder's spectrum."""
+
+    def __init__(self, model: F3Codec, recon: ReconstructionLoss, phase: PhaseLossWeights):
+        super().__init__()
+        self.recon, self.phase = recon, phase
+        s = model.cfg.signal
+        self.n_fft, self.hop = s.n_fft, s.stft_hop
+
+    def forward(self, spec: Tensor, y: Tensor, target: Tensor) -> dict[str, Tensor]:
+        losses = self.recon(y, target)
+        out = {"total": losses["total"], "mel": losses["mel"], "stft": losses["stft"]}
+        if self.phase.any:
+            extra = phase_aware_losses(spec, y, target, self.n_fft, self.hop, self.phase)
+            out["total"] = out["total"] + extra.pop("total")
+            out.update(extra)
+        return out
+
+
 class AutoencoderObjective(nn.Module):
     """Teacher (or from-scratch student): reconstruct the input through the noisy bottleneck."""
 
-    def __init__(self, model: F3Codec, recon: ReconstructionLoss, bf16: bool):
+    def __init__(self, model: F3Codec, recon: ReconstructionLoss, bf16: bool,
+                 phase: PhaseLossWeights = PhaseLossWeights()):
         super().__init__()
-        self.model, self.recon, self.bf16 = model, recon, bf16
+        self.model, self.bf16 = model, bf16
+        self.loss = Reconstruction(model, recon, phase)
 
     def forward(self, wav: Tensor, sigma: float) -> dict[str, Tensor]:
         with autocast(wav.device, self.bf16):
-            _, y = self.model(wav, sigma)
-        y = y.float()[..., : wav.shape[-1]]
-        losses = self.recon(y, wav)
-        return {"loss": losses["total"], "mel": losses["mel"], "stft": losses["stft"], "_y": y, "_target": wav}
+            z = channel_normalize(self.model.encode_raw(wav))
+            spec = self.model.decode_spectrum(self.model.bottleneck(z, sigma))
+        spec = spec.float()
+        y = self.model.synthesize(spec)[..., : wav.shape[-1]]
+        losses = self.loss(spec, y, wav)
+        return {"loss": losses.pop("total"), **losses, "_y": y, "_target": wav}
 
 
 class DistillObjective(nn.Module):
     """Student encoder regresses the frozen teacher's normalized latents; the student decoder learns to
     decode both noisy teacher latents (what a server LM emits) and its own latents (end to end)."""
 
-    def __init__(self, student: F3Codec, recon: ReconstructionLoss, bf16: bool, latent_weight: float):
+    def __init__(self, student: F3Codec, recon: ReconstructionLoss, bf16: bool, latent_weight: float,
+                 phase: PhaseLossWeights = PhaseLossWeights()):
         super().__init__()
-        self.model, self.recon, self.bf16, self.latent_weight = student, recon, bf16, latent_weight
+        self.model, self.bf16, self.latent_weight = student, bf16, latent_weight
+        self.loss = Reconstruction(student, recon, phase)
 
     def forward(self, wav: Tensor, sigma: float, teacher_latents: Tensor) -> dict[str, Tensor]:
         with autocast(wav.device, self.bf16):
             z_student = channel_normalize(self.model.encode_raw(wav))
             noisy_teacher = self.model.bottleneck(teacher_latents, sigma)
-            y = self.model.decode(torch.cat([noisy_teacher, z_student], dim=0))
+            spec = self.model.decode_spectrum(torch.cat([noisy_teacher, z_student], dim=0))
+        spec = spec.float()
+        y = self.model.synthesize(spec)[..., : wav.shape[-1]]
         latent = F.mse_loss(z_student.float(), teacher_latents.float())
         target = torch.cat([wav, wav], dim=0)
-        y = y.float()[..., : wav.shape[-1]]
-        losses = self.recon(y, target)
-        total = losses["total"] + self.latent_weight * latent
-        return {"loss": total, "mel": losses["mel"], "stft": losses["stft"], "latent_mse": latent,
-                "_y": y, "_target": target,
+        losses = self.loss(spec, y, target)
+        total = losses.pop("total") + self.latent_weight * latent
+        return {"loss": total, **losses, "latent_mse": latent, "_y": y, "_target": target,
                 "latent_snr_db": -10 * torch.log10(latent.detach() / teacher_latents.float().pow(2).mean())}

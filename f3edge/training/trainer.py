@@ -1,8 +1,10 @@
 """The training loop shared by `f3edge train` (teacher) and `f3edge distill` (student).
 
 GPU-ready: device selection, bf16 autocast (CPU AMX or CUDA), DDP through torchrun (gloo on CPU,
-nccl on CUDA). Resumable: `last.pt` holds model, optimizer, scheduler, EMA, RNG and data-sampler
-state and is written atomically every `ckpt_every` steps, so a SIGKILLed run continues exactly.
+nccl on CUDA). Resumable: `last/` holds model, optimizer, scheduler, EMA, RNG and data-sampler
+state (safetensors + checksummed JSON, training/run_state.py: loading it cannot run code) and is
+written atomically every `ckpt_every` steps, so a SIGKILLed run continues exactly; a corrupt latest
+state falls back to the previous one.
 """
 from __future__ import annotations
 
@@ -24,13 +26,15 @@ from torch import nn
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..config import PRESETS, ModelConfig
 from ..data import CropConfig, CropSampler, load_clips, training_split
-from ..errors import TrainingConfigError
+from ..errors import TrainingConfigError, TrainingDiverged
 from ..losses import ReconstructionLoss
 from ..models import F3Codec, build_model
 from .config import TrainConfig
 from .objectives import AutoencoderObjective, DistillObjective, autocast
+from .run_state import load_latest, save_state
 
 CSV_FIELDS = ["step", "time_s", "lr", "sigma", "loss", "mel", "stft", "latent_mse", "latent_snr_db", "grad_norm",
+              "cmag", "ccomplex", "phase", "phase_ip", "phase_gd", "phase_iaf", "consistency",
               "adv_g", "adv_fm", "adv_d"]
 
 
@@ -106,9 +110,15 @@ class Trainer:
             self.teacher_sha = loaded.sha256
             if loaded.config.signal != self.model_cfg.signal:
                 raise TrainingConfigError("teacher and student must share the signal config (rate, hop, D)")
+            if loaded.config.latent_space != self.model_cfg.latent_space:
+                raise TrainingConfigError(
+                    f"the teacher's latent space is {loaded.config.latent_space!r} but the student's config says "
+                    f"{self.model_cfg.latent_space!r}: a student lives in its teacher's space")
+        self._check_latent_space(distill)
         recon = ReconstructionLoss(self.model_cfg.signal.sample_rate, cfg.mel_weight, cfg.stft_weight)
-        self.objective = (DistillObjective(self.model, recon, cfg.bf16, cfg.latent_weight) if distill
-                          else AutoencoderObjective(self.model, recon, cfg.bf16))
+        phase = cfg.phase_weights
+        self.objective = (DistillObjective(self.model, recon, cfg.bf16, cfg.latent_weight, phase) if distill
+                          else AutoencoderObjective(self.model, recon, cfg.bf16, phase))
         self.wrapped = self.objective
         if self.world > 1:
             self.wrapped = nn.parallel.DistributedDataParallel(self.objective)
@@ -127,8 +137,15 @@ class Trainer:
         self.disc = self.opt_d = None
         if cfg.adv_start_step >= 0:
             from .discriminators import Discriminators
-            self.disc = Discriminators(stft_resolutions=[tuple(r) for r in cfg.disc_stft],
-                                       periods=tuple(cfg.disc_periods), channels=cfg.disc_channels).to(self.device)
+            from .discriminators import ADV_LOSSES
+            if cfg.adv_loss not in ADV_LOSSES:
+                raise TrainingConfigError(f"adv_loss must be one of {ADV_LOSSES}, not {cfg.adv_loss!r}")
+            try:
+                self.disc = Discriminators(stft_resolutions=[tuple(r) for r in cfg.disc_stft],
+                                           periods=tuple(cfg.disc_periods), channels=cfg.disc_channels,
+                                           kind=cfg.disc_kind).to(self.device)
+            except ValueError as e:
+                raise TrainingConfigError(str(e)) from None
             self.opt_d = torch.optim.AdamW(self.disc.parameters(), lr=cfg.disc_lr, betas=(0.8, 0.99))
             self.disc_wrapped = (nn.parallel.DistributedDataParallel(self.disc) if self.world > 1 else self.disc)
         self.step = 0
@@ -141,11 +158,23 @@ class Trainer:
         if loaded.config.signal != self.model_cfg.signal:
             raise TrainingConfigError(f"{path}: signal config differs from the run's model {self.cfg.model!r}")
         self.init_meta = loaded.meta
+        self.init_latent_space = loaded.config.latent_space
         try:   # same architecture; fixed buffers (e.g. the DFT bases' rounding) may differ
             self.model.load_state_dict(loaded.model.state_dict())
         except RuntimeError as e:
             raise TrainingConfigError(f"{path}: weights do not fit the run's model {self.cfg.model!r}: {e}") from None
         return loaded.sha256
+
+    def _check_latent_space(self, distill: bool) -> None:
+        """An autoencoder run that trains the encoder of an existing model makes a new latent space: its
+        model config must name one other than the starting checkpoint's."""
+        if distill or not self.cfg.init_from or "encoder" in self.cfg.freeze:
+            return
+        start = self.init_latent_space
+        if start == self.model_cfg.latent_space:
+            raise TrainingConfigError(
+                f"this run trains the encoder of a {start!r} model, which makes a new latent space: give the run's "
+                f"model config another latent_space (e.g. 'f3-v2'), or freeze the encoder")
 
     def _freeze(self, names: list[str]) -> None:
         # Freezing the encoder keeps the latent space fixed, so decoder fine-tuning (e.g. adversarial)
@@ -167,30 +196,34 @@ class Trainer:
             "step": self.step, "elapsed": self.elapsed,
             "model": self.model.state_dict(), "ema": self.ema.shadow.state_dict(),
             "opt": self.opt.state_dict(), "sched": self.sched.state_dict(),
-            "torch_rng": torch.get_rng_state(), "numpy_rng": np.random.get_state(), "py_rng": random.getstate(),
+            "torch_rng": torch.get_rng_state(), "numpy_rng": list(np.random.get_state()), "py_rng": random.getstate(),
             "sampler": self.sampler.state_dict(), "model_config": self.model_cfg.to_dict(),
             "world": self.world,
             **({"disc": self.disc.state_dict(), "opt_d": self.opt_d.state_dict()} if self.disc is not None else {}),
         }
 
+    @property
+    def state_dir(self) -> Path:
+        """Every rank keeps its own sampler/RNG state; rank 0 also owns the shared model state."""
+        return self.out if self.rank == 0 else self.out / f"rank{self.rank}"
+
     def save(self) -> None:
-        # Every rank keeps its own sampler/RNG state; rank 0 also owns the shared model state.
-        path = self.out / ("last.pt" if self.rank == 0 else f"last.rank{self.rank}.pt")
-        tmp = path.with_suffix(".pt.tmp")
-        torch.save(self._state(), tmp)
-        os.replace(tmp, path)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        save_state(self._state(), self.state_dir)
 
     def _resume(self) -> None:
-        path = self.out / ("last.pt" if self.rank == 0 else f"last.rank{self.rank}.pt")
-        if not path.exists():
+        s = load_latest(self.state_dir, map_location=self.device)
+        if s is None:
             return
-        s = torch.load(path, map_location=self.device, weights_only=False)
+        if s.get("model_config") != self.model_cfg.to_dict():
+            raise TrainingConfigError(f"{self.out}: the saved run state is of another model config; "
+                                      "use a new --out folder")
         self.model.load_state_dict(s["model"])
         self.ema.shadow.load_state_dict(s["ema"])
         self.opt.load_state_dict(s["opt"])
         self.sched.load_state_dict(s["sched"])
         torch.set_rng_state(s["torch_rng"])
-        np.random.set_state(s["numpy_rng"])
+        np.random.set_state(tuple(s["numpy_rng"]))
         random.setstate(s["py_rng"])
         self.sampler.load_state_dict(s["sampler"])
         if self.disc is not None and "disc" in s:
@@ -199,7 +232,7 @@ class Trainer:
         self.step, self.elapsed = s["step"], s["elapsed"]
         if self.is_main:
             self._truncate_log(self.step)
-            print(f"resumed from {path} at step {self.step}", file=sys.stderr)
+            print(f"resumed from {self.state_dir} at step {self.step}", file=sys.stderr)
 
     def _truncate_log(self, step: int) -> None:
         log = self.out / "train_log.csv"
@@ -233,6 +266,9 @@ class Trainer:
             out.update(self._adversarial(y, target))
         if "loss_adv" in out:
             out["loss"] = out["loss"] + out.pop("loss_adv")
+        if not torch.isfinite(out["loss"].detach()):
+            raise TrainingDiverged(f"the training loss turned non-finite at step {self.step + 1}; the last good "
+                                   f"checkpoint in {self.out} is kept (check the data, lower the learning rate)")
         self.opt.zero_grad(set_to_none=True)
         out["loss"].backward()
         gnorm = torch.nn.utils.clip_grad_norm_(self.trainable, cfg.grad_clip)
@@ -251,7 +287,7 @@ class Trainer:
         """One discriminator update, then the generator's adversarial + feature-matching terms."""
         from .discriminators import discriminator_loss, feature_matching_loss, generator_loss
         cfg = self.cfg
-        d_loss = discriminator_loss(self.disc_wrapped(target), self.disc_wrapped(y.detach()))
+        d_loss = discriminator_loss(self.disc_wrapped(target), self.disc_wrapped(y.detach()), cfg.adv_loss)
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         torch.nn.utils.clip_grad_norm_(self.disc.parameters(), cfg.grad_clip * 10)
@@ -259,7 +295,7 @@ class Trainer:
         fake = self.disc_wrapped(y)
         with torch.no_grad():
             real = self.disc_wrapped(target)
-        g, fm = generator_loss(fake), feature_matching_loss(real, fake)
+        g, fm = generator_loss(fake, cfg.adv_loss), feature_matching_loss(real, fake)
         return {"loss_adv": cfg.adv_weight * g + cfg.fm_weight * fm, "adv_g": g, "adv_fm": fm, "adv_d": d_loss.detach()}
 
     def run(self) -> Path | None:
