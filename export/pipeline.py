@@ -6,6 +6,7 @@ passes, so a failed export leaves no artifact behind.
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import tempfile
 import time
@@ -153,6 +154,7 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
                               f"{full['latent_snr_db']:.1f} dB < {full['min_latent_snr_db']:g}")
         if final.exists():
             shutil.rmtree(final)
+        os.chmod(tmp, 0o755)   # mkdtemp makes a private folder; an export is meant to be shared
         tmp.rename(final)
         log(f"{final}: parity ok: {report.summary()}"
             + (f"; full-sequence latent SNR {full['latent_snr_db']:.1f} dB" if full else ""))

@@ -9,7 +9,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from .errors import AudioDecodeError, AudioFileMissing, AudioNotFinite, AudioTooShort
+from .errors import AudioDecodeError, AudioFileMissing, AudioNotFinite, AudioTooLong, AudioTooShort
+from .limits import MAX_ABS_SAMPLE, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, max_seconds
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".au", ".w64", ".caf")
 
@@ -26,10 +27,26 @@ def validate_pcm(x: np.ndarray, min_samples: int = 1, what: str = "audio") -> np
         raise AudioNotFinite(f"{what}: {bad} NaN/inf samples")
     if x.size < min_samples:
         raise AudioTooShort(f"{what}: {x.size} samples is shorter than one frame ({min_samples} samples)")
+    peak = float(np.abs(x).max())
+    if peak > MAX_ABS_SAMPLE:
+        raise AudioNotFinite(f"{what}: sample magnitude {peak:.3g} is out of range for audio (max {MAX_ABS_SAMPLE:g})")
     return x
 
 
+def check_stream_format(what, sr: int, frames: int) -> None:
+    """Sample rate within [MIN, MAX] and duration within the per-call limit, from the header alone."""
+    if not MIN_SAMPLE_RATE <= sr <= MAX_SAMPLE_RATE:
+        raise AudioDecodeError(f"{what}: sample rate {sr} Hz is outside [{MIN_SAMPLE_RATE}, {MAX_SAMPLE_RATE}]")
+    if frames / sr > max_seconds():
+        raise AudioTooLong(f"{what}: {frames / sr:.0f} s is longer than the limit of {max_seconds():.0f} s "
+                           "(set F3EDGE_MAX_SECONDS to change it)")
+
+
 def to_mono_resampled(x: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
+    if isinstance(sr, float) and sr.is_integer():
+        sr = int(sr)
+    if not isinstance(sr, (int, np.integer)) or not MIN_SAMPLE_RATE <= sr <= MAX_SAMPLE_RATE:
+        raise AudioDecodeError(f"sample rate {sr!r} is outside [{MIN_SAMPLE_RATE}, {MAX_SAMPLE_RATE}] Hz")
     x = np.asarray(x, dtype=np.float32)
     if x.ndim == 2:
         x = x.mean(axis=1)
@@ -75,7 +92,8 @@ def read_audio(path: str | os.PathLike, target_sr: int, min_samples: int = 1) ->
         raise AudioDecodeError(f"{path}: is a directory, not an audio file")
     if path.stat().st_size == 0:
         raise AudioDecodeError(f"{path}: file is empty (0 bytes)")
-    check_riff_complete(path)
+    info = audio_info(path)
+    check_stream_format(path, info.samplerate, info.frames)
     try:
         x, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as e:
@@ -104,6 +122,7 @@ def iter_audio_blocks(path: str | os.PathLike, target_sr: int, block_seconds: fl
     Resampling is streamed with soxr's stateful resampler, so block boundaries leave no seams."""
     info = audio_info(path)
     sr = info.samplerate
+    check_stream_format(path, sr, info.frames)
     block = max(1, int(block_seconds * sr))
     resampler = soxr.ResampleStream(sr, target_sr, 1, dtype="float32") if sr != target_sr else None
     try:
@@ -114,6 +133,8 @@ def iter_audio_blocks(path: str | os.PathLike, target_sr: int, block_seconds: fl
                 if len(x):
                     if not np.isfinite(x).all():
                         raise AudioNotFinite(f"{path}: NaN/inf samples")
+                    if np.abs(x).max() > MAX_ABS_SAMPLE:
+                        raise AudioNotFinite(f"{path}: sample magnitudes out of range for audio")
                     x = x.mean(axis=1)
                     if resampler is not None:
                         x = resampler.resample_chunk(x, last=last)

@@ -80,8 +80,10 @@ def load_checkpoint(path: str | os.PathLike, map_location: str = "cpu") -> Loade
     try:
         cfg = ModelConfig.from_json((path / CONFIG).read_text())
         meta = json.loads((path / META).read_text())
-    except (ValueError, TypeError) as e:
-        raise CheckpointError(f"{path}: unreadable checkpoint config ({e})") from None
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as e:
+        raise CheckpointError(f"{path}: unreadable checkpoint config ({str(e)[:200]})") from None
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: {META} must be a JSON object")
     digest = sha256_file(path / WEIGHTS)
     if meta.get("sha256") != digest:
         raise CheckpointError(f"{path}: weights sha256 {digest[:12]} does not match meta.json "

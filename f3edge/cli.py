@@ -66,7 +66,8 @@ def _encode_file(tok, path: str) -> tuple[np.ndarray, int]:
         parts.append(s.flush())
     if bar is not None:
         bar.close()
-    return np.concatenate(parts, axis=0), n
+    from .tokenizer import check_finite_output
+    return check_finite_output(np.concatenate(parts, axis=0), "latents"), n
 
 
 class ArtifactCodec:
@@ -94,6 +95,8 @@ class ArtifactCodec:
 
 
 def _load(a):
+    if getattr(a, "artifact", None) and getattr(a, "runtime", None) in (None, "torch"):
+        raise UsageError("--artifact needs --runtime (onnx, executorch, tflite, coreml)")
     if getattr(a, "runtime", None) and a.runtime != "torch":
         if not a.artifact:
             raise UsageError("--runtime needs --artifact DIR (an f3edge export folder)")
@@ -133,14 +136,21 @@ def cmd_reconstruct(a) -> int:
     from .audio import write_audio
     from .latents import LatentFile, save_latents
     out = _check_output(a.input, a.output)
+    latents_out = _check_output(a.input, a.latents) if a.latents else None
+    if latents_out is not None and _same_file(out, latents_out):
+        raise UsageError(f"{a.latents}: the latents and the audio cannot be the same file")
     tok = _load(a)
     z, n = _encode_file(tok, a.input)
     y = tok.decode(z, num_samples=n)
-    if a.latents:
-        save_latents(_check_output(a.input, a.latents),
-                     LatentFile(z, tok.sample_rate, tok.frame_rate, tok.model_id, tok.sha256, n, tok.latent_space))
-        print(f"latents: {a.latents} ({z.shape[0]} x {z.shape[1]})")
     write_audio(out, y, tok.sample_rate)
+    if latents_out is not None:
+        try:
+            save_latents(latents_out, LatentFile(z, tok.sample_rate, tok.frame_rate, tok.model_id, tok.sha256, n,
+                                                 tok.latent_space))
+        except BaseException:
+            out.unlink(missing_ok=True)   # both outputs or neither
+            raise
+        print(f"latents: {a.latents} ({z.shape[0]} x {z.shape[1]})")
     print(f"audio:   {out} ({len(y) / tok.sample_rate:.2f} s at {tok.sample_rate} Hz, model {tok.model_id})")
     return 0
 
@@ -319,6 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("f3edge: interrupted", file=sys.stderr)
         return 130
+    except OSError as e:   # the environment refused (read-only or full disk, missing tool): not a bug of ours
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"f3edge: error: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as e:  # noqa: BLE001 - the CLI's contract is one line, not a traceback
         if os.environ.get("F3EDGE_DEBUG"):
             raise

@@ -38,6 +38,8 @@ class SignalConfig:
         return self.n_fft - self.stft_hop
 
     def validate(self) -> None:
+        if self.stft_hop > self.n_fft or self.latent_hop < self.stft_hop:
+            raise ValueError("need stft_hop <= n_fft and stft_hop <= latent_hop")
         if self.latent_hop % self.stft_hop:
             raise ValueError("latent_hop must be a multiple of stft_hop")
         if self.n_fft % self.stft_hop:
@@ -92,18 +94,67 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
+        """Build and validate a config read from a file (untrusted: every value is type- and range-checked
+        before anything is allocated from it)."""
+        if not isinstance(d, dict):
+            raise ValueError("a model config must be a JSON object")
         d = dict(d)
-        signal = SignalConfig(**d.pop("signal", {}))
-        net = NetConfig(**d.pop("net", {}))
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown model config keys: {sorted(unknown)}")
-        return cls(signal=signal, net=net, **d)
+        parts = {}
+        for key, sub in (("signal", SignalConfig), ("net", NetConfig)):
+            v = d.pop(key, {})
+            if not isinstance(v, dict):
+                raise ValueError(f"model config '{key}' must be an object")
+            _check_keys(sub, v, key)
+            parts[key] = sub(**v)
+        _check_keys(cls, d, "model config")
+        cfg = cls(**parts, **d)
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        for section, obj in (("signal", self.signal), ("net", self.net), ("", self)):
+            for name, (lo, hi) in BOUNDS.get(section, {}).items():
+                v = getattr(obj, name)
+                if v is None and name in OPTIONAL:
+                    continue
+                want = float if isinstance(lo, float) else int
+                if isinstance(v, bool) or not isinstance(v, (int, float) if want is float else int) or not lo <= v <= hi:
+                    raise ValueError(f"{(section + '.') if section else ''}{name} must be "
+                                     f"{'a number' if want is float else 'an integer'} in [{lo}, {hi}], not {v!r}")
+        if self.kind not in ("teacher", "student"):
+            raise ValueError(f"kind must be 'teacher' or 'student', not {self.kind!r}")
+        if self.kind == "teacher" and self.lookahead:
+            raise ValueError("a teacher has no lookahead")
+        if self.net.dft not in ("dense", "fft"):
+            raise ValueError(f"net.dft must be 'dense' or 'fft', not {self.net.dft!r}")
+        if self.net.basis_bits not in (0, 8):
+            raise ValueError("net.basis_bits must be 0 or 8")
+        for name in ("name", "latent_space"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ValueError(f"{name} must be a non-empty string")
+        self.signal.validate()
 
     @classmethod
     def from_json(cls, text: str) -> "ModelConfig":
         return cls.from_dict(json.loads(text))
+
+
+# Bounds on every numeric config value: a config file is user input, and these sizes are allocated.
+BOUNDS = {
+    "signal": {"sample_rate": (4000, 192000), "n_fft": (16, 8192), "stft_hop": (4, 8192), "latent_hop": (4, 96000),
+               "latent_dim": (1, 1024), "compress": (0.01, 1.0)},
+    "net": {"fine_channels": (1, 2048), "coarse_channels": (1, 2048), "fine_blocks": (0, 64),
+            "decoder_fine_blocks": (0, 64), "coarse_blocks": (0, 64), "kernel": (1, 63), "expansion": (1, 16),
+            "basis_bits": (0, 8)},
+    "": {"lookahead": (0, 2), "noise_sigma": (0.0, 10.0)},
+}
+OPTIONAL = {"decoder_fine_blocks"}
+
+
+def _check_keys(cls, d: dict, where: str) -> None:
+    unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {where} keys: {sorted(unknown)}")
 
 
 # Named presets. The student sizes are what the distillation recipe trains.

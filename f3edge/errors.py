@@ -43,3 +43,7 @@ class TrainingDataError(F3EdgeInputError):
 
 class TrainingDiverged(F3EdgeInputError):
     """The loss turned non-finite; the last good checkpoint is kept."""
+
+
+class AudioTooLong(F3EdgeInputError):
+    """Longer than the per-call limit (F3EDGE_MAX_SECONDS)."""

@@ -12,6 +12,14 @@ import torch
 from .audio import to_mono_resampled, validate_pcm
 from .checkpoint import LoadedModel, load_checkpoint
 from .errors import F3EdgeInputError
+from .latents import validate_latents
+
+
+def check_finite_output(a: np.ndarray, what: str) -> np.ndarray:
+    """The model's output is finite for any in-range input; anything else is refused, not written."""
+    if not np.isfinite(a).all():
+        raise F3EdgeInputError(f"the model produced non-finite {what}: the input is out of the range it handles")
+    return a
 from .models import F3Student
 from .registry import resolve_checkpoint_path
 from .streaming.session import StreamSession, drop_leading
@@ -68,18 +76,14 @@ class Tokenizer:
             with self.stream() as s:
                 parts = [s.push(x[i:i + 30 * self.sample_rate]) for i in range(0, len(x), 30 * self.sample_rate)]
                 parts.append(s.flush())
-            return np.concatenate(parts, axis=0)
+            return check_finite_output(np.concatenate(parts, axis=0), "latents")
         z = self.model.encode(torch.from_numpy(x)[None, None])
-        return z[0].T.contiguous().numpy()
+        return check_finite_output(z[0].T.contiguous().numpy(), "latents")
 
     @torch.inference_mode()
     def decode(self, z, num_samples: int | None = None) -> np.ndarray:
         """(T, D) latents -> mono float32 audio at the model rate, T * latent_hop samples (or trimmed)."""
-        z = np.asarray(z.detach().cpu() if torch.is_tensor(z) else z, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim or z.shape[0] == 0:
-            raise F3EdgeInputError(f"latents must have shape (T>0, {self.latent_dim}), got {z.shape}")
-        if not np.isfinite(z).all():
-            raise F3EdgeInputError("latents contain NaN/inf")
+        z = validate_latents(z.detach().cpu().numpy() if torch.is_tensor(z) else z, self.latent_dim)
         if self.is_streaming:
             with self.decode_stream() as s:
                 parts = [s.push(z[i:i + 750]) for i in range(0, len(z), 750)]
@@ -87,6 +91,7 @@ class Tokenizer:
             y = np.concatenate(parts)
         else:
             y = self.model.decode(torch.from_numpy(z).T[None])[0, 0].numpy()
+        check_finite_output(y, "decoded audio")
         return y[:num_samples] if num_samples is not None else y
 
     def reconstruct(self, wav, sr: int | None = None) -> np.ndarray:

@@ -1,8 +1,13 @@
 """LiteRT (TFLite) step runner. Signature inputs are ordered by their numeric suffix (args_0, args_1,
-..., args_10), never as sorted strings; quantized I/O is (de)quantized with each tensor's parameters."""
+..., args_10), never as sorted strings; quantized I/O is (de)quantized with each tensor's parameters.
+
+Thread safety: a LiteRT interpreter holds its input/output tensors in itself, so two threads running one
+interpreter overwrite each other's inputs (wrong or NaN results). Each runner serializes its calls with
+a lock: sharing one artifact between threads is safe (the calls run one at a time)."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +35,7 @@ class LiteRTRunner:
         self.in_names = sorted(in_details, key=_index)
         self.out_names = sorted(out_details, key=_index)
         self.in_details, self.out_details = in_details, out_details
+        self.lock = threading.Lock()
         if len(self.in_names) != len(part["inputs"]):
             raise ManifestError(f"{path}: model takes {len(self.in_names)} inputs, manifest lists {len(part['inputs'])}")
         for name, t in zip(self.in_names, part["inputs"]):
@@ -54,5 +60,6 @@ class LiteRTRunner:
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         feed = {n: self._quantize(x, self.in_details[n]) for n, x in zip(self.in_names, inputs)}
-        out = self.runner(**feed)
-        return [self._dequantize(out[n], self.out_details[n]) for n in self.out_names]
+        with self.lock:
+            out = self.runner(**feed)
+            return [self._dequantize(np.array(out[n], copy=True), self.out_details[n]) for n in self.out_names]

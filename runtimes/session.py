@@ -127,6 +127,9 @@ class Artifact:
             return np.concatenate([s.push(pcm), s.flush()])
 
     def decode(self, z: np.ndarray, num_samples: int | None = None) -> np.ndarray:
+        from f3edge.latents import validate_latents
+        from f3edge.tokenizer import check_finite_output
+        z = validate_latents(z, self.manifest["latent_dim"])
         with self.decoder() as s:
-            y = np.concatenate([s.push(z), s.flush()])
+            y = check_finite_output(np.concatenate([s.push(z), s.flush()]), "decoded audio")
         return y[:num_samples] if num_samples is not None else y

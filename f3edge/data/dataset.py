@@ -5,12 +5,14 @@ crops the uninterrupted run would have drawn.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 import soundfile as sf
 import soxr
 
+from ..errors import TrainingDataError
 from .manifest import Clip
 
 
@@ -33,6 +35,7 @@ class CropSampler:
         w = np.array([c.seconds for c in clips], dtype=np.float64)
         self.p = w / w.sum()
         self.rng = np.random.default_rng(seed)
+        self.skipped: set[int] = set()     # clips found unreadable or non-finite (warned once each)
 
     @property
     def hours(self) -> float:
@@ -54,11 +57,33 @@ class CropSampler:
             x = np.pad(x, (0, n - len(x)))
         return x[:n]
 
+    def _skip(self, i: int, why: str) -> None:
+        """Drop a clip from the draw for the rest of the run, with one warning line naming it."""
+        self.skipped.add(i)
+        print(f"warning: skipping training clip {self.clips[i].path}: {why}", file=sys.stderr, flush=True)
+        self.p[i] = 0.0
+        total = self.p.sum()
+        if total <= 0:
+            raise TrainingDataError("no readable training clip is left (every clip was unreadable or non-finite)")
+        self.p = self.p / total
+
+    def _draw(self, n: int) -> np.ndarray:
+        while True:
+            i = int(self.rng.choice(len(self.clips), p=self.p))
+            try:
+                x = self._read(self.clips[i], n)
+            except (sf.LibsndfileError, RuntimeError, ValueError, OSError, EOFError) as e:
+                self._skip(i, str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__)
+                continue
+            if not np.isfinite(x).all():
+                self._skip(i, "NaN/inf samples")
+                continue
+            return x
+
     def crop(self) -> np.ndarray:
         n = int(round(self.cfg.seconds * self.cfg.sample_rate))
         for _ in range(8):
-            clip = self.clips[int(self.rng.choice(len(self.clips), p=self.p))]
-            x = self._read(clip, n)
+            x = self._draw(n)
             rms = float(np.sqrt(np.mean(x * x) + 1e-12))
             if 20 * np.log10(rms) > self.cfg.min_dbfs:
                 break
@@ -75,7 +100,13 @@ class CropSampler:
         return np.stack([self.crop() for _ in range(batch_size)])[:, None, :]
 
     def state_dict(self) -> dict:
-        return {"rng": self.rng.bit_generator.state}
+        return {"rng": self.rng.bit_generator.state, "skipped": sorted(self.skipped)}
 
     def load_state_dict(self, state: dict) -> None:
         self.rng.bit_generator.state = state["rng"]
+        for i in state.get("skipped", []):
+            if 0 <= i < len(self.clips):
+                self.skipped.add(i)
+                self.p[i] = 0.0
+        if self.p.sum() > 0:
+            self.p = self.p / self.p.sum()

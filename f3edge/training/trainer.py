@@ -26,7 +26,7 @@ from torch import nn
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..config import PRESETS, ModelConfig
 from ..data import CropConfig, CropSampler, load_clips, training_split
-from ..errors import TrainingConfigError, TrainingDiverged
+from ..errors import F3EdgeInputError, TrainingConfigError, TrainingDataError, TrainingDiverged
 from ..losses import ReconstructionLoss
 from ..models import F3Codec, build_model
 from .config import TrainConfig
@@ -51,8 +51,23 @@ def resolve_model_config(spec: str) -> ModelConfig:
         return PRESETS[spec]
     path = Path(spec)
     if path.is_file():
-        return ModelConfig.from_json(path.read_text())
+        try:
+            return ModelConfig.from_json(path.read_text())
+        except (ValueError, TypeError, UnicodeDecodeError) as e:
+            raise TrainingConfigError(f"{path}: bad model config ({e})") from None
     raise TrainingConfigError(f"unknown model '{spec}': use one of {sorted(PRESETS)} or a config JSON path")
+
+
+def load_training_clips(source: str):
+    try:
+        clips = load_clips(source)
+    except F3EdgeInputError:
+        raise
+    except (OSError, ValueError) as e:
+        raise TrainingDataError(f"{source}: cannot read the training data ({str(e)[:160]})") from None
+    if not clips:
+        raise TrainingDataError(f"{source}: no audio clips found")
+    return clips
 
 
 def lr_factor(step: int, cfg: TrainConfig) -> float:
@@ -123,9 +138,11 @@ class Trainer:
         if self.world > 1:
             self.wrapped = nn.parallel.DistributedDataParallel(self.objective)
 
-        clips = load_clips(cfg.data)
+        clips = load_training_clips(cfg.data)
         if cfg.keep_speech_only:
             clips = training_split(clips)
+        if not clips:
+            raise TrainingDataError(f"{cfg.data}: no training clips (after the speech-only split)")
         self.sampler = CropSampler(clips, CropConfig(seconds=cfg.segment_seconds,
                                                      sample_rate=self.model_cfg.signal.sample_rate),
                                    seed=cfg.seed * 1000 + self.rank)
