@@ -130,3 +130,32 @@ def test_wrong_kind_is_refused():
         F3Teacher(PRESETS["student-s"])
     with pytest.raises(ValueError):
         F3Student(PRESETS["teacher"])
+
+
+def test_decoder_fine_blocks_add_capacity_to_the_decoder_only_and_still_stream():
+    base = tiny("student", 1)
+    wide = dataclasses.replace(base, net=dataclasses.replace(base.net, decoder_fine_blocks=3))
+    a, b = build_model(base), build_model(wide)
+    assert a.num_parameters("encoder") == b.num_parameters("encoder")
+    assert b.num_parameters("decoder") > a.num_parameters("decoder")
+    torch.manual_seed(0)
+    z = torch.randn(1, 64, 6)
+    b.eval()
+    with torch.no_grad():
+        full = b.decode(z)
+        assert torch.equal(full, b.synthesize(b.decode_spectrum(z)))
+        state, parts = b.decoder_init_state(), []
+        for t in range(6):
+            y, state = b.decoder_step(z[..., t:t + 1], state)
+            parts.append(y)
+        streamed = torch.cat(parts + [b.decoder_tail(state)], dim=-1)[..., b.cfg.signal.synthesis_delay:]
+    assert rel_err(streamed[..., :full.shape[-1]], full) < 1e-4
+
+
+def test_config_files_are_type_and_range_checked():
+    good = PRESETS["student-s"].to_dict()
+    assert ModelConfig.from_dict(good) == PRESETS["student-s"]
+    for bad in ({"lookahead": 5}, {"kind": "foo"}, {"net": dict(good["net"], fine_channels=-1)},
+                {"signal": dict(good["signal"], latent_dim="64")}, {"latent_space": ""}):
+        with pytest.raises(ValueError):
+            ModelConfig.from_dict(dict(good, **bad))
