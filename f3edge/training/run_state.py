@@ -21,6 +21,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from ..checkpoint import sha256_file
 from ..errors import RunStateError
 
 TENSORS, STATE = "tensors.safetensors", "state.json"
@@ -73,14 +74,6 @@ def _unflatten(obj, tensors: dict[str, torch.Tensor]):
     return obj
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _canonical(payload) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
@@ -93,7 +86,7 @@ def save_state(state: dict, run_dir: str | os.PathLike) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=".state.", dir=run_dir))
     try:
         save_file(tensors, str(tmp / TENSORS))
-        doc = {"format": FORMAT, "tensors_sha256": _sha256(tmp / TENSORS),
+        doc = {"format": FORMAT, "tensors_sha256": sha256_file(tmp / TENSORS),
                "payload_sha256": hashlib.sha256(_canonical(payload)).hexdigest(), "payload": payload}
         (tmp / STATE).write_text(json.dumps(doc))
         latest, previous = run_dir / LATEST, run_dir / PREVIOUS
@@ -122,7 +115,7 @@ def load_state(folder: str | os.PathLike, map_location: str | torch.device = "cp
         raise RunStateError(f"{folder}: {STATE} is not an {FORMAT} file")
     if hashlib.sha256(_canonical(doc["payload"])).hexdigest() != doc.get("payload_sha256"):
         raise RunStateError(f"{folder}: {STATE} does not match its checksum (corrupted)")
-    if _sha256(folder / TENSORS) != doc.get("tensors_sha256"):
+    if sha256_file(folder / TENSORS) != doc.get("tensors_sha256"):
         raise RunStateError(f"{folder}: {TENSORS} does not match its checksum (corrupted or replaced)")
     try:
         tensors = load_file(str(folder / TENSORS), device=str(map_location))
