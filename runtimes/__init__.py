@@ -17,29 +17,40 @@ LIBRARIES = {"onnxruntime": "onnxruntime", "executorch": "executorch.runtime", "
              "coreml": "coremltools", "executorch-coreml": "executorch.runtime"}
 
 
+# runtimes whose native loader can abort the process on a malformed file: tried in a child process first
+ABORTS_ON_BAD_FILES = ("executorch", "litert")
+
+
+def runner_class(runtime: str):
+    """The step-runner class of one runtime (imported on first use)."""
+    if runtime == "onnxruntime":
+        from .onnxruntime_runner import OnnxRuntimeRunner
+        return OnnxRuntimeRunner
+    if runtime in ("executorch", "executorch-coreml"):
+        from .executorch_runner import ExecuTorchRunner
+        return ExecuTorchRunner
+    if runtime == "litert":
+        from .litert_runner import LiteRTRunner
+        return LiteRTRunner
+    if runtime == "coreml":
+        from .coreml_runner import CoreMLRunner
+        return CoreMLRunner
+    raise ManifestError(f"unknown runtime '{runtime}' (known: {', '.join(RUNTIMES)})")
+
+
 def _make_runner(path: Path, manifest: dict, part: str, threads: int = 0):
     runtime = manifest["runtime"]
     file = path / manifest[part]["file"]
-    if runtime == "onnxruntime":
-        from .onnxruntime_runner import OnnxRuntimeRunner
-        return OnnxRuntimeRunner(file, manifest[part], threads)
-    if runtime == "executorch":
-        from .executorch_runner import ExecuTorchRunner
-        return ExecuTorchRunner(file, manifest[part], threads)
-    if runtime == "litert":
-        from .litert_runner import LiteRTRunner
-        return LiteRTRunner(file, manifest[part], threads)
     if runtime == "executorch-coreml":
         import platform
         if platform.system() != "Darwin":
             raise ManifestError(f"{path}: the ExecuTorch Core ML delegate runs only on Apple platforms; "
                                 "use the XNNPACK .pte here")
-        from .executorch_runner import ExecuTorchRunner
-        return ExecuTorchRunner(file, manifest[part], threads)
-    if runtime == "coreml":
-        from .coreml_runner import CoreMLRunner
-        return CoreMLRunner(file, manifest[part], threads)
-    raise ManifestError(f"{path}: unknown runtime '{runtime}' (known: {', '.join(RUNTIMES)})")
+    cls = runner_class(runtime)
+    if runtime in ABORTS_ON_BAD_FILES:
+        from .preflight import ensure_loads
+        ensure_loads(runtime, file, manifest[part])
+    return cls(file, manifest[part], threads)
 
 
 def open(artifact_dir: str | Path, threads: int = 0) -> Artifact:  # noqa: A001 - mirrors builtins.open on purpose

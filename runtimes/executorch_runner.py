@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import native_stderr
 from .manifest import ManifestError
 
 
@@ -24,16 +25,22 @@ def check_pte_header(path: Path) -> None:
 class ExecuTorchRunner:
     def __init__(self, path: Path, part: dict, threads: int = 0):
         import torch
-        from executorch.runtime import Runtime
         check_pte_header(path)
-        try:
-            program = Runtime.get().load_program(str(path))
-            self.method = program.load_method("forward")
-        except Exception as e:  # noqa: BLE001
-            raise ManifestError(f"{path}: ExecuTorch cannot load it ({str(e).splitlines()[0][:160]})") from None
+        with native_stderr.captured() as noise:   # import and load print cpuinfo/torchao lines on fd 2
+            try:
+                from executorch.runtime import Runtime
+                program = Runtime.get().load_program(str(path))
+                self.method = program.load_method("forward")
+                error = None
+            except Exception as e:  # noqa: BLE001
+                error = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+        if error is not None:
+            raise ManifestError(f"{path}: ExecuTorch cannot load it ({error}; {noise.last_line()})") from None
         meta = self.method.metadata
         if meta.num_inputs() != len(part["inputs"]):
             raise ManifestError(f"{path}: program takes {meta.num_inputs()} inputs, manifest lists {len(part['inputs'])}")
+        if meta.num_outputs() != len(part["outputs"]):
+            raise ManifestError(f"{path}: program gives {meta.num_outputs()} outputs, manifest lists {len(part['outputs'])}")
         for i, t in enumerate(part["inputs"]):
             sizes = list(meta.input_tensor_meta(i).sizes())
             if sizes != t["shape"]:

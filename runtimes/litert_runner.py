@@ -27,17 +27,23 @@ class LiteRTRunner:
             self.interp = Interpreter(model_path=str(path), num_threads=threads or None)
         except Exception as e:  # noqa: BLE001
             raise ManifestError(f"{path}: LiteRT cannot load it ({str(e).splitlines()[0][:160]})") from None
-        sigs = self.interp.get_signature_list()
-        key = next(iter(sigs))
-        self.runner = self.interp.get_signature_runner(key)
-        in_details = self.runner.get_input_details()
-        out_details = self.runner.get_output_details()
+        try:
+            sigs = self.interp.get_signature_list()
+            if len(sigs) != 1:
+                raise ValueError(f"{len(sigs)} signatures, expected 1")
+            self.runner = self.interp.get_signature_runner(next(iter(sigs)))
+            in_details = self.runner.get_input_details()
+            out_details = self.runner.get_output_details()
+        except Exception as e:  # noqa: BLE001
+            raise ManifestError(f"{path}: LiteRT cannot load it ({str(e).splitlines()[0][:160] if str(e) else type(e).__name__})") from None
         self.in_names = sorted(in_details, key=_index)
         self.out_names = sorted(out_details, key=_index)
         self.in_details, self.out_details = in_details, out_details
         self.lock = threading.Lock()
         if len(self.in_names) != len(part["inputs"]):
             raise ManifestError(f"{path}: model takes {len(self.in_names)} inputs, manifest lists {len(part['inputs'])}")
+        if len(self.out_names) != len(part["outputs"]):
+            raise ManifestError(f"{path}: model gives {len(self.out_names)} outputs, manifest lists {len(part['outputs'])}")
         for name, t in zip(self.in_names, part["inputs"]):
             shape = [int(v) for v in in_details[name]["shape"]]
             if shape != t["shape"]:

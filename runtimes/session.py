@@ -5,6 +5,7 @@ buffering, state threading, lookahead warm-up and synthesis-delay alignment live
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -103,11 +104,13 @@ class Artifact:
     def __init__(self, path: Path, manifest: dict, make_runner):
         self.path, self.manifest, self._make_runner = path, manifest, make_runner
         self._runners: dict[str, StepRunner] = {}
+        self._runners_lock = threading.Lock()   # threads sharing an artifact load each part once
 
     def runner(self, part: str) -> StepRunner:
-        if part not in self._runners:
-            self._runners[part] = self._make_runner(self.path, self.manifest, part)
-        return self._runners[part]
+        with self._runners_lock:
+            if part not in self._runners:
+                self._runners[part] = self._make_runner(self.path, self.manifest, part)
+            return self._runners[part]
 
     def encoder(self) -> EncoderSession:
         return EncoderSession(self.runner("encoder"), self.manifest)

@@ -3,6 +3,7 @@
 LiteRT artifacts are loaded in a subprocess: a native abort there must fail a test, not kill the run.
 """
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -182,3 +183,102 @@ def test_onnx_int8_grid_weights_are_stored_as_int8_with_identical_outputs(tmp_pa
     after = ort.InferenceSession(str(path)).run(None, {"audio": x.numpy()})[0]
     assert path.stat().st_size < 0.3 * size
     np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["onnx-int8", "executorch-int8", "tflite-int8"])
+def test_one_artifact_shared_by_four_threads_gives_the_single_thread_latents(out_dir, speech_16k, name):
+    """Each thread streams its own session over the one opened artifact (shared runners)."""
+    from concurrent.futures import ThreadPoolExecutor
+    if not (out_dir / name / "manifest.json").exists():
+        pytest.skip(f"{name} was not exported in this run")
+    art = open_artifact(out_dir / name, threads=1)
+    clips = [speech_16k[i * 4000: i * 4000 + 24000] for i in range(4)]
+    alone = [art.encode(c) for c in clips]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            shared = list(pool.map(art.encode, clips))
+            for a, b in zip(alone, shared):
+                np.testing.assert_array_equal(a, b)
+
+
+def _resealed(folder, mutate_file, rng):
+    """A model file mutated and the manifest's checksum rewritten to match: what a careless or hostile
+    re-packager ships, which only the loader itself can refuse."""
+    from f3edge.runtimes.manifest import seal
+    from test_bad_inputs import _mutate
+    path = folder / mutate_file
+    path.write_bytes(_mutate(path.read_bytes(), rng))
+    m = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps(seal(folder, m)))
+
+
+def test_fuzzed_artifacts_through_the_cli_exit_0_or_2_only(out_dir, tmp_path):
+    """Mutated manifests, mutated model files (refused by checksum) and mutated files with a re-sealed manifest
+    (refused by the loader; ExecuTorch would abort in-process on some: the preflight child takes the abort)."""
+    from test_bad_inputs import FUZZ_DRIVER, _mutate
+    from f3edge.samples_path import sample
+    for name in ("onnx-int8", "executorch-int8"):
+        if not (out_dir / name / "manifest.json").exists():
+            pytest.skip(f"{name} was not exported in this run")
+    rng = np.random.default_rng(7)
+    argvs, must_be_refused_by_checksum = [], []
+    for name, runtime, model, n_manifest, n_plain, n_resealed in (("onnx-int8", "onnx", "encoder.onnx", 40, 5, 10),
+                                                                   ("executorch-int8", "executorch", "encoder.pte", 20, 5, 20)):
+        for i in range(n_manifest + n_plain + n_resealed):
+            d = tmp_path / f"{name}{i}"
+            shutil.copytree(out_dir / name, d)
+            if i < n_manifest:
+                (d / "manifest.json").write_bytes(_mutate((d / "manifest.json").read_bytes(), rng))
+            elif i < n_manifest + n_plain:
+                original = (d / model).read_bytes()
+                (d / model).write_bytes(_mutate(original, rng))
+                if (d / model).read_bytes() != original:
+                    must_be_refused_by_checksum.append(len(argvs))
+            else:
+                _resealed(d, model, rng)
+            argvs.append(["encode", str(sample()), "-o", str(tmp_path / f"z{name}{i}.npz"), "--runtime", runtime,
+                          "--artifact", str(d)])
+    env = dict(os.environ, F3EDGE_CACHE_DIR=str(tmp_path / "cache"))
+    p = subprocess.run([sys.executable, "-c", FUZZ_DRIVER, json.dumps(argvs)], capture_output=True, text=True,
+                       timeout=900, env=env)
+    assert p.returncode == 0, f"the driver process died ({p.returncode}): {p.stderr[-500:]}"
+    codes = json.loads(p.stdout.strip().splitlines()[-1])
+    bad = [(argvs[i], c, e) for i, (c, e) in enumerate(codes) if c not in (0, 2) or "Traceback" in e]
+    assert not bad, bad[:3]
+    assert len(must_be_refused_by_checksum) >= 8
+    for i in must_be_refused_by_checksum:
+        assert codes[i][0] == 2 and "sha256/size do not match" in codes[i][1], codes[i]
+
+
+BARE_EXECUTORCH_LOAD = ("import json, sys; from pathlib import Path; import numpy as np;"
+                        "from f3edge.runtimes.executorch_runner import ExecuTorchRunner;"
+                        "d = Path(sys.argv[1]); m = json.loads((d / 'manifest.json').read_text());"
+                        "ExecuTorchRunner(d / 'encoder.pte', m['encoder'])")
+
+
+def test_a_resealed_pte_that_aborts_executorchs_loader_is_one_line_and_exit_2(out_dir, tmp_path):
+    """Junk inserted where a .pte's segments begin shifts the XNNPACK payload: the header and a re-sealed
+    checksum pass, and ExecuTorch's loader aborts the process (SIGABRT). The preflight child takes the abort."""
+    import struct
+    from f3edge.runtimes.manifest import seal
+    from f3edge.samples_path import sample
+    if not (out_dir / "executorch-int8" / "manifest.json").exists():
+        pytest.skip("executorch-int8 was not exported in this run")
+    bad = tmp_path / "bad"
+    shutil.copytree(out_dir / "executorch-int8", bad)
+    data = (bad / "encoder.pte").read_bytes()
+    magic, _, _, segment_base, _ = struct.unpack_from("<4sIQQQ", data, 8)   # the extended header "eh00"
+    assert magic == b"eh00"
+    junk = np.random.default_rng(0).bytes(58)
+    (bad / "encoder.pte").write_bytes(data[:segment_base] + junk + data[segment_base:])
+    (bad / "manifest.json").write_text(json.dumps(seal(bad, json.loads((bad / "manifest.json").read_text()))))
+    bare = subprocess.run([sys.executable, "-c", BARE_EXECUTORCH_LOAD, str(bad)], capture_output=True, timeout=300)
+    if bare.returncode >= 0:
+        pytest.skip(f"this ExecuTorch no longer aborts on the case (exit {bare.returncode}): re-derive it")
+    env = dict(os.environ, F3EDGE_CACHE_DIR=str(tmp_path / "cache"))
+    p = subprocess.run([sys.executable, "-m", "f3edge", "encode", str(sample()), "-o", str(tmp_path / "z.npz"),
+                        "--runtime", "executorch", "--artifact", str(bad)], capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert p.returncode == 2 and "crashed while loading" in p.stderr, p.stderr[-1000:]
+    assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "z.npz").exists()
+    assert not list((tmp_path / "cache").rglob("*.executorch")), "a crashing file must not be remembered as good"

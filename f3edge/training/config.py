@@ -50,6 +50,7 @@ class TrainConfig:
     log_every: int = 25
     keep_speech_only: bool = True
     time_limit_minutes: float = 0.0        # stop cleanly (with a checkpoint) after this long; 0 = no limit
+    cpu_limit_minutes: float = 0.0         # the same in this process's CPU time (a fair budget when runs share cores)
     eval_data: str | None = None           # dev speech scored every `eval_every` steps (PESQ/STOI, eval_log.csv)
     eval_every: int = 0                    # 0 = never; the best-PESQ EMA weights are kept in out/best
     eval_every_nth_clip: int = 4

@@ -35,7 +35,7 @@ from .run_state import load_latest, save_state
 
 CSV_FIELDS = ["step", "time_s", "lr", "sigma", "loss", "mel", "stft", "latent_mse", "latent_snr_db", "grad_norm",
               "cmag", "ccomplex", "phase", "phase_ip", "phase_gd", "phase_iaf", "consistency",
-              "adv_g", "adv_fm", "adv_d"]
+              "adv_g", "adv_fm", "adv_d", "cpu_s"]
 
 
 def pick_device() -> torch.device:
@@ -324,7 +324,7 @@ class Trainer:
         signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__("now", True))
         bar = self._progress()
         t0 = time.time() - self.elapsed
-        session_start = time.time()
+        session_start, cpu_start = time.time(), time.process_time()
         acc: dict[str, list[float]] = {}
         with open(log_path, "a", newline="") if self.is_main else open(os.devnull, "w") as logf:
             w = csv.DictWriter(logf, CSV_FIELDS, extrasaction="ignore")
@@ -341,7 +341,8 @@ class Trainer:
                 if self.step % cfg.log_every == 0:
                     mean = {k: float(np.mean(v)) for k, v in acc.items()}
                     acc = {}
-                    mean.update(step=self.step, time_s=round(self.elapsed, 1))
+                    mean.update(step=self.step, time_s=round(self.elapsed, 1),
+                                cpu_s=round(time.process_time() - cpu_start, 1))
                     if self.is_main:
                         w.writerow(mean)
                         logf.flush()
@@ -356,6 +357,8 @@ class Trainer:
                 if self.step % cfg.ckpt_every == 0:
                     self.save()
                 if cfg.time_limit_minutes and time.time() - session_start > cfg.time_limit_minutes * 60:
+                    break
+                if cfg.cpu_limit_minutes and time.process_time() - cpu_start > cfg.cpu_limit_minutes * 60:
                     break
         self.save()
         if bar is not None:
