@@ -282,3 +282,26 @@ def test_a_resealed_pte_that_aborts_executorchs_loader_is_one_line_and_exit_2(ou
     assert p.returncode == 2 and "crashed while loading" in p.stderr, p.stderr[-1000:]
     assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "z.npz").exists()
     assert not list((tmp_path / "cache").rglob("*.executorch")), "a crashing file must not be remembered as good"
+
+
+@pytest.mark.parametrize("name", ["onnx-int8", "executorch-int8"])
+def test_golden_trace_outputs_are_what_the_runtime_gives_on_a_fresh_export(out_dir, name):
+    """The traces the mobile cores replay hold real runtime outputs: re-running this session's export on
+    every recorded input gives the recorded outputs."""
+    from pathlib import Path
+    golden = Path(__file__).parent / "golden" / name
+    if not (out_dir / name / "manifest.json").exists():
+        pytest.skip(f"{name} was not exported in this run")
+    art = open_artifact(out_dir / name, threads=1)
+    index = json.loads((golden / "trace.json").read_text())
+    for part in ("encoder", "decoder"):
+        spec = art.manifest[part]
+        sizes = [int(np.prod(t["shape"])) for t in spec["inputs"] + spec["outputs"]]
+        flat = np.fromfile(golden / f"{part}_steps.f32", "<f4").reshape(index[f"{part}_calls"], -1)
+        runner = art.runner(part)
+        for call in flat:
+            pieces = np.split(call, np.cumsum(sizes)[:-1])
+            ins = [p.reshape(t["shape"]) for p, t in zip(pieces, spec["inputs"])]
+            outs = runner.run(ins)
+            for got, want in zip(outs, pieces[len(ins):]):
+                np.testing.assert_allclose(np.asarray(got).reshape(-1), want, atol=1e-5, rtol=0)

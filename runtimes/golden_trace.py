@@ -1,0 +1,117 @@
+"""Golden step traces for the mobile streaming cores (android_demo/core, ios_demo/F3EdgeCore).
+
+A real speech clip is streamed through an exported artifact by `f3edge.runtimes` (pushed in uneven pieces,
+then flushed) and every runner call is recorded. A core's session loop replayed against a trace must hand
+its runner exactly the recorded inputs (chunking, state threading, zero padding at flush) and must return
+exactly the recorded latents and audio (warm-up drop, synthesis-delay drop, the decoder tail).
+
+A trace folder:
+  manifest.json          the artifact's manifest, as the cores parse it
+  trace.json             push sizes, step counts and the float counts of each file
+  audio.f32              the input clip at the model rate (float32, little-endian, as every .f32 here)
+  encoder_steps.f32      per encoder call: its inputs then its outputs, each flattened, in manifest order
+  decoder_steps.f32      the same for the decoder calls
+  latents.f32            what EncoderSession returned over all pushes and the flush, (frames, latent_dim)
+  decoded.f32            what DecoderSession returned on those latents (pushed in uneven groups) and its flush
+
+    python -m f3edge.runtimes.golden_trace --artifact exports/onnx-int8 --out tests/golden/onnx-int8
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..audio import atomic_path, read_audio
+from ..samples_path import sample
+from . import open as open_artifact
+
+# uneven pushes exercise buffering across chunk boundaries; the clip length is not a multiple of a chunk
+AUDIO_PUSHES = [1000, 333, 2560, 7, 640, 1]
+LATENT_PUSHES = [1, 3, 5]
+CLIP_SAMPLES = 7_900
+CLIP_OFFSET = 8_000   # into speech, past the leading silence
+
+
+class RecordingRunner:
+    def __init__(self, runner):
+        self.runner, self.calls = runner, []
+
+    def run(self, inputs):
+        outputs = self.runner.run(inputs)
+        self.calls.append([np.asarray(x, np.float32).copy() for x in inputs] +
+                          [np.asarray(y, np.float32).copy() for y in outputs])
+        return outputs
+
+
+def _pieces(total: int, sizes: list[int]) -> list[int]:
+    out, used = [], 0
+    for s in sizes:
+        if used + s >= total:
+            break
+        out.append(s)
+        used += s
+    return out + [total - used]
+
+
+def _write_f32(path: Path, arrays) -> int:
+    flat = np.concatenate([np.asarray(a, "<f4").reshape(-1) for a in arrays]) if arrays else np.zeros(0, "<f4")
+    with atomic_path(path) as t:
+        flat.astype("<f4").tofile(t)
+    return int(flat.size)
+
+
+def record(artifact_dir: Path, out: Path, audio: np.ndarray) -> dict:
+    art = open_artifact(artifact_dir, threads=1)
+    manifest = art.manifest
+    enc = RecordingRunner(art.runner("encoder"))
+    dec = RecordingRunner(art.runner("decoder"))
+    from .session import DecoderSession, EncoderSession
+    audio_pushes, pos, latents = _pieces(len(audio), AUDIO_PUSHES), 0, []
+    with EncoderSession(enc, manifest) as s:
+        for n in audio_pushes:
+            latents.append(s.push(audio[pos:pos + n]))
+            pos += n
+        latents.append(s.flush())
+    z = np.concatenate(latents)
+    latent_pushes, pos, decoded = _pieces(len(z), LATENT_PUSHES), 0, []
+    with DecoderSession(dec, manifest) as s:
+        for n in latent_pushes:
+            decoded.append(s.push(z[pos:pos + n]))
+            pos += n
+        decoded.append(s.flush())
+    y = np.concatenate(decoded)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(artifact_dir / "manifest.json", out / "manifest.json")
+    index = {"artifact": artifact_dir.name, "runtime": manifest["runtime"], "audio_pushes": audio_pushes,
+             "latent_pushes": latent_pushes, "encoder_calls": len(enc.calls), "decoder_calls": len(dec.calls),
+             "latent_frames": int(len(z)), "decoded_samples": int(len(y)),
+             "floats": {"audio.f32": _write_f32(out / "audio.f32", [audio]),
+                        "encoder_steps.f32": _write_f32(out / "encoder_steps.f32", [a for c in enc.calls for a in c]),
+                        "decoder_steps.f32": _write_f32(out / "decoder_steps.f32", [a for c in dec.calls for a in c]),
+                        "latents.f32": _write_f32(out / "latents.f32", [z]),
+                        "decoded.f32": _write_f32(out / "decoded.f32", [y])}}
+    with atomic_path(out / "trace.json") as t:
+        Path(t).write_text(json.dumps(index, indent=1) + "\n")
+    return index
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m f3edge.runtimes.golden_trace", description=__doc__.splitlines()[0])
+    p.add_argument("--artifact", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path)
+    args = p.parse_args(argv)
+    sr = json.loads((args.artifact / "manifest.json").read_text())["sample_rate"]
+    speech = read_audio(str(sample()), sr)
+    index = record(args.artifact, args.out, speech[CLIP_OFFSET:CLIP_OFFSET + CLIP_SAMPLES].astype(np.float32))
+    print(f"{args.out}: {index['encoder_calls']} encoder and {index['decoder_calls']} decoder calls, "
+          f"{index['latent_frames']} latent frames, {index['decoded_samples']} samples", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
