@@ -5,4 +5,4 @@ dependencyResolutionManagement {
     repositories { google(); mavenCentral() }
 }
 rootProject.name = "F3EdgeDemo"
-include(":app")
+include(":core", ":app")

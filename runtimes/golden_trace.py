@@ -15,6 +15,7 @@ A trace folder:
   decoded.f32            what DecoderSession returned on those latents (pushed in uneven groups) and its flush
 
     python -m f3edge.runtimes.golden_trace --artifact exports/onnx-int8 --out tests/golden/onnx-int8
+    cp exports/onnx-int8/encoder.onnx exports/onnx-int8/decoder.onnx tests/golden/onnx-int8/   # for the Swift ORT test
 """
 from __future__ import annotations
 

@@ -98,6 +98,9 @@ def test_coreml_converts_with_matching_spec_and_simulated_fp16_parity(tok, out_d
     manifest = json.loads((path / "manifest.json").read_text())
     assert path.name == "coreml-fp16" and manifest["encoder"]["spec"]["io_matches_manifest"]
     assert report.latent_snr_db >= 35
+    # a .mlpackage is a folder: runtimes.open() verifies it by its folder digest like any model file
+    art = open_artifact(path)
+    assert art.manifest["encoder"]["file"].endswith(".mlpackage") and (path / art.manifest["encoder"]["file"]).is_dir()
 
 
 def test_coreml_w8_simulation_reads_every_int8_weight_back_from_the_package(tok, out_dir, parity_clip):

@@ -66,3 +66,12 @@ def test_python_sessions_replay_the_trace_exactly(trace):
         y.append(s.flush())
     assert dec.used == index["decoder_calls"]
     np.testing.assert_array_equal(np.concatenate(y), _f32(trace, "decoded.f32"))
+
+
+def test_model_files_kept_beside_a_trace_are_the_ones_its_manifest_names():
+    """The Swift core's real-runtime test loads tests/golden/onnx-int8/{encoder,decoder}.onnx."""
+    from f3edge.runtimes.manifest import file_digest
+    d = GOLDEN / "onnx-int8"
+    manifest = json.loads((d / "manifest.json").read_text())
+    for part in ("encoder", "decoder"):
+        assert file_digest(d / manifest[part]["file"]) == (manifest[part]["sha256"], manifest[part]["bytes"])

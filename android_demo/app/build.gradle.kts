@@ -20,12 +20,13 @@ android {
     }
     kotlinOptions { jvmTarget = "17" }
     // .pte files are memory-mapped by ExecuTorch: keep them uncompressed in the APK
-    androidResources { noCompress += listOf("pte") }
+    androidResources { noCompress += listOf("pte", "tflite") }
 }
 
 dependencies {
+    implementation(project(":core"))
     implementation("org.pytorch:executorch-android:${property("executorchVersion")}")
+    implementation("com.google.ai.edge.litert:litert:${property("litertVersion")}")
     implementation("com.facebook.fbjni:fbjni:0.5.1")
     implementation("com.facebook.soloader:soloader:0.10.5")
-    implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.8.1")
 }

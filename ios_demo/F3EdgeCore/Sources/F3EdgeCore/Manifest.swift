@@ -3,7 +3,8 @@ import Foundation
 /// A manifest that cannot be used; the message names the field, as f3edge's Python runtimes do.
 public struct ManifestError: Error, CustomStringConvertible {
     public let description: String
-    init(_ message: String) { description = message }
+    public init(_ message: String) { description = message }
+    public init(description: String) { self.description = description }
 }
 
 /// One tensor of a step graph: its name and static shape.

@@ -56,7 +56,7 @@ public class StepSession {
 }
 
 public final class EncoderSession: StepSession {
-    let manifest: StreamManifest
+    public let manifest: StreamManifest
     private var pending: [Float] = []
     private var toSkip: Int
 
@@ -103,7 +103,7 @@ public final class EncoderSession: StepSession {
 }
 
 public final class DecoderSession: StepSession {
-    let manifest: StreamManifest
+    public let manifest: StreamManifest
     private var toSkip: Int
 
     public init(runner: StepRunner, manifest: StreamManifest) {
