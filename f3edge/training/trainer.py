@@ -176,8 +176,12 @@ class Trainer:
             raise TrainingConfigError(f"{path}: signal config differs from the run's model {self.cfg.model!r}")
         self.init_meta = loaded.meta
         self.init_latent_space = loaded.config.latent_space
+        from ..models.grow import can_grow, grow_decoder_fine_blocks
+        state = loaded.model.state_dict()
+        if can_grow(loaded.config, self.model_cfg):   # more decoder fine blocks: new ones start as the identity
+            state = grow_decoder_fine_blocks(state, loaded.config, self.model_cfg, self.model.state_dict())
         try:   # same architecture; fixed buffers (e.g. the DFT bases' rounding) may differ
-            self.model.load_state_dict(loaded.model.state_dict())
+            self.model.load_state_dict(state)
         except RuntimeError as e:
             raise TrainingConfigError(f"{path}: weights do not fit the run's model {self.cfg.model!r}: {e}") from None
         return loaded.sha256

@@ -1,0 +1,45 @@
+"""Start a model with more decoder fine blocks (the 100 Hz stage where the spectrum is made) from a trained
+checkpoint that has fewer: every trained weight keeps its role, and each new block starts as the identity
+(its residual scale gamma = 0), so the grown model computes exactly what the checkpoint did. Training then
+decides how much the new capacity is used."""
+from __future__ import annotations
+
+import re
+
+import torch
+
+from ..config import ModelConfig
+
+
+def _first_fine_index(cfg: ModelConfig) -> int:
+    # decoder = [latent conv, coarse blocks..., upsampling conv, fine blocks..., spectral head, iSTFT]
+    return 1 + cfg.net.coarse_blocks + 1
+
+
+def can_grow(old: ModelConfig, new: ModelConfig) -> bool:
+    """The same model but for more decoder fine blocks."""
+    import dataclasses
+    if new.net.decoder_fine <= old.net.decoder_fine:
+        return False
+    same_net = dataclasses.replace(new.net, decoder_fine_blocks=old.net.decoder_fine)
+    return (old.signal == new.signal and old.kind == new.kind and old.causal == new.causal
+            and dataclasses.replace(old.net, decoder_fine_blocks=old.net.decoder_fine) == same_net)
+
+
+def grow_decoder_fine_blocks(state: dict[str, torch.Tensor], old: ModelConfig, new: ModelConfig,
+                             fresh: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """`state` (a checkpoint of `old`) mapped onto a model of `new`; `fresh` is the new model's own state
+    (it supplies the new blocks' initial weights)."""
+    if not can_grow(old, new):
+        raise ValueError("only the decoder's fine-block count may grow")
+    added = new.net.decoder_fine - old.net.decoder_fine
+    tail_start = _first_fine_index(old) + old.net.decoder_fine    # the spectral head onwards shift by `added`
+    out = dict(fresh)
+    for key, value in state.items():
+        m = re.match(r"decoder\.blocks\.(\d+)\.(.*)", key)
+        if m and int(m.group(1)) >= tail_start:
+            key = f"decoder.blocks.{int(m.group(1)) + added}.{m.group(2)}"
+        out[key] = value
+    for i in range(tail_start, tail_start + added):                # the new blocks: identity at the start
+        out[f"decoder.blocks.{i}.gamma"] = torch.zeros_like(fresh[f"decoder.blocks.{i}.gamma"])
+    return out
