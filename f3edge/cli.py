@@ -251,6 +251,12 @@ def cmd_data_build(a) -> int:
     return 0
 
 
+def cmd_data_shard(a) -> int:
+    from .data.shard import build_shard
+    print(f"manifest: {build_shard(a.corpus, a.out, a.max_mib, a.seed)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="f3edge", description="F3-style audio tokenizer for phones")
     sub = p.add_subparsers(dest="command", required=True)
@@ -316,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("out"); b.add_argument("--packages", default=None, help="comma-separated subset")
     b.add_argument("--sample-rate", type=int, default=16000)
     b.set_defaults(func=cmd_data_build)
+    sh = dsub.add_parser("shard", help="a seeded sample of the training split as FLAC, small enough to carry to a GPU")
+    sh.add_argument("corpus"); sh.add_argument("out")
+    sh.add_argument("--max-mib", type=float, default=60.0); sh.add_argument("--seed", type=int, default=0)
+    sh.set_defaults(func=cmd_data_shard)
     return p
 
 
