@@ -12,7 +12,7 @@ def count_macs(module: torch.nn.Module, inputs: tuple) -> int:
 
 
 def student_macs_per_second(tok) -> dict:
-    from export.steps import DecoderStep, EncoderStep, example_inputs
+    from f3edge.export.steps import DecoderStep, EncoderStep, example_inputs
     es, ds = EncoderStep(tok.model), DecoderStep(tok.model)
     per_s = tok.frame_rate
     return {"encoder": int(count_macs(es, example_inputs(es)) * per_s),

@@ -26,7 +26,7 @@ def available(name: str) -> bool:
 
 def _stub_torchaudio() -> None:
     # EnCodec imports torchaudio at module level but not on the model path; PyPI's torchaudio does not load
-    # against torch 2.13 (DATA.md), so a stub module lets the architecture build.
+    # against torch 2.13, so a stub module lets the architecture build.
     try:
         import torchaudio  # noqa: F401
     except Exception:  # noqa: BLE001 - any failure to import means: stub it

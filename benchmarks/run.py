@@ -19,7 +19,6 @@ from .measure import codec_delay, latent_snr, quality, shift
 
 REPO = Path(__file__).resolve().parents[1]
 DEV = REPO.parent / "shared" / "data" / "dev"
-RUNTIME_TARGETS = {"onnx": "onnx", "executorch": "executorch", "tflite": "tflite"}
 
 
 def speech_clips(limit: int | None):
@@ -77,7 +76,7 @@ def neural_peer_configs(threads: list[int], speed_clip: Path, runs: int) -> list
 
 
 def neural_peer_macs(name: str, seconds: float = 2.0) -> dict:
-    """torch's FLOP counter: it misses LSTMs and CPU attention (~20 % of EnCodec, ~2 % of Mimi, DATA.md)."""
+    """torch's FLOP counter: it misses LSTMs and CPU attention (measured: ~20 % of EnCodec, ~2 % of Mimi)."""
     import torch
     from .macs import count_macs
     from .neural_peers import PEERS, NeuralPeer

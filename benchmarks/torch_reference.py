@@ -7,7 +7,6 @@ reference kernels (quantize/dequantize around float convs), not of an int8 engin
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import torch
 
@@ -18,20 +17,19 @@ def torch_steps(tok, precision: str, steps: dict[str, torch.nn.Module]) -> dict[
         return steps
     if precision != "int8":
         raise ValueError(precision)
-    from export.executorch import _quantize_pt2e
-    from export.pipeline import _calibration, _calibration_clips
-    calib = _calibration(tok, _calibration_clips(tok, None))
-    return {p: _quantize_pt2e(steps[p], calib[p], p, "trunk") for p in steps}
+    from f3edge.export.executorch import quantize_pt2e
+    from f3edge.export.pipeline import calibration_inputs, calibration_clips
+    calib = calibration_inputs(tok, calibration_clips(tok, None))
+    return {p: quantize_pt2e(steps[p], calib[p], p, "trunk") for p in steps}
 
 
 def torch_artifact(tok, precision: str):
     """A runtimes.Artifact over the eager steps (streaming push/flush like any exported artifact)."""
-    from export.pipeline import build_manifest
-    from export.steps import DecoderStep, EncoderStep
+    from f3edge.export.pipeline import build_manifest
+    from f3edge.export.steps import DecoderStep, EncoderStep
     from f3edge.runtimes.session import Artifact
     from f3edge.runtimes.torch_runner import TorchRunner
     eager = {"encoder": EncoderStep(tok.model), "decoder": DecoderStep(tok.model)}
     runnable = torch_steps(tok, precision, eager)
-    mod = SimpleNamespace(TARGET={"target": "torch", "runtime": "torch"})
-    manifest = build_manifest(tok, mod, precision, {p: {"file": ""} for p in eager}, eager)
+    manifest = build_manifest(tok, "torch", "torch", precision, {p: {"file": ""} for p in eager}, eager)
     return Artifact(Path("."), manifest, lambda _p, _m, part: TorchRunner(runnable[part]))

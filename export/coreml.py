@@ -14,7 +14,6 @@ import torch
 
 from .steps import example_inputs
 
-TARGET = {"target": "coreml", "runtime": "coreml", "ext": ".mlpackage", "precisions": ("fp16", "int8", "w8a8")}
 
 
 # Per-channel symmetric int8 weights. Constants of at most W8_WEIGHT_THRESHOLD elements stay fp16 (coremltools

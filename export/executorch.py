@@ -8,10 +8,9 @@ import torch
 
 from .steps import example_inputs
 
-TARGET = {"target": "executorch", "runtime": "executorch", "ext": ".pte", "precisions": ("fp32", "int8")}
 
 
-def _quantize_pt2e(step: torch.nn.Module, calib: list[list[np.ndarray]], part: str, recipe: str) -> torch.nn.Module:
+def quantize_pt2e(step: torch.nn.Module, calib: list[list[np.ndarray]], part: str, recipe: str) -> torch.nn.Module:
     from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (XNNPACKQuantizer,
                                                                          get_symmetric_quantization_config)
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
@@ -47,7 +46,7 @@ def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: li
           recipe: str = "trunk") -> dict:
     from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
     from executorch.exir import to_edge_transform_and_lower
-    module = _quantize_pt2e(step, calib, name, recipe) if precision == "int8" else step
+    module = quantize_pt2e(step, calib, name, recipe) if precision == "int8" else step
     ep = torch.export.export(module, example_inputs(step))
     edge = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()])
     summary = delegation_summary(edge.exported_program().graph_module)

@@ -14,7 +14,6 @@ from .coreml import W8_CONFIG
 from .executorch import delegation_summary
 from .steps import example_inputs
 
-TARGET = {"target": "executorch-coreml", "runtime": "executorch-coreml", "ext": ".pte", "precisions": ("fp16", "int8")}
 
 
 def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None,

@@ -1,4 +1,4 @@
-"""NPU-readiness report: delegation, static shapes, ops phone NPUs and delegates reject (TOOLCHAIN.md),
+"""NPU-readiness report: delegation, static shapes, ops phone NPUs and delegates reject,
 and the latent SNR of an fp16 simulation (what the Apple Neural Engine computes)."""
 from __future__ import annotations
 

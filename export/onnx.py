@@ -9,7 +9,6 @@ import torch
 
 from .steps import convert_then_quantize, example_inputs
 
-TARGET = {"target": "onnx", "runtime": "onnxruntime", "ext": ".onnx", "precisions": ("fp32", "int8")}
 
 
 def export_step(step: torch.nn.Module, path: Path) -> None:
@@ -33,7 +32,7 @@ class _Reader:
 
 def quantize_int8(fp32_path: Path, out_path: Path, names: list[str], samples: list[list[np.ndarray]],
                   recipe: str) -> None:
-    """Static QDQ: per-channel int8 weights, uint8 activations (fastest on ORT CPU per TOOLCHAIN.md)."""
+    """Static QDQ: per-channel int8 weights, uint8 activations (measured fastest on ONNX Runtime CPU)."""
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
     from f3edge.quantization.recipes import onnx_nodes_to_exclude

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from f3edge import __version__
+from f3edge import __version__, targets
 from f3edge.errors import F3EdgeInputError
 from f3edge.tokenizer import Tokenizer
-from f3edge.runtimes import _make_runner
+from f3edge.runtimes import make_runner
 from f3edge.runtimes.manifest import FORMAT_VERSION, seal, write_manifest
 from f3edge.runtimes.session import Artifact as _Artifact
 from f3edge.runtimes.torch_runner import TorchRunner
@@ -25,9 +25,7 @@ from f3edge.runtimes.torch_runner import TorchRunner
 from .parity import ParityReport, measure_parity
 from .steps import DecoderStep, EncoderStep
 
-TARGETS = ("executorch", "onnx", "tflite", "coreml", "executorch-coreml")
-# Core ML computes fp16 on the Neural Engine: "fp32" for the Apple targets means fp16 compute
-DEFAULT_PRECISION = {"coreml": {"fp32": "fp16"}, "executorch-coreml": {"fp32": "fp16"}}
+TARGETS = tuple(targets.TARGETS)
 
 
 class ExportError(Exception):
@@ -35,17 +33,16 @@ class ExportError(Exception):
 
 
 def target_module(target: str):
-    if target not in TARGETS:
-        raise F3EdgeInputError(f"unknown target '{target}' (choose from {', '.join(TARGETS)}, all)")
-    return importlib.import_module(f"f3edge.export.{target.replace('-', '_')}")
+    """The module that builds one target's files (export/<name>.py, `build`, optional `available`/`preflight`)."""
+    return importlib.import_module(f"f3edge.export.{targets.get(target).name.replace('-', '_')}")
 
 
-def build_manifest(tok: Tokenizer, mod, precision: str, parts: dict, steps: dict) -> dict:
+def build_manifest(tok: Tokenizer, target: str, runtime: str, precision: str, parts: dict, steps: dict) -> dict:
     s = tok.cfg.signal
     man = {
         "format_version": FORMAT_VERSION, "f3edge_version": __version__,
         "model_id": tok.model_id, "checkpoint_sha256": tok.sha256, "latent_space": tok.cfg.latent_space,
-        "target": mod.TARGET["target"], "runtime": mod.TARGET["runtime"], "precision": precision,
+        "target": target, "runtime": runtime, "precision": precision,
         "sample_rate": s.sample_rate, "hop": s.latent_hop, "chunk_samples": s.latent_hop,
         "frame_rate_hz": s.frame_rate, "lookahead_frames": tok.cfg.lookahead, "latent_dim": s.latent_dim,
         "latent_normalization": "per-frame channel normalization: each latent frame has zero mean and unit "
@@ -67,12 +64,12 @@ def build_manifest(tok: Tokenizer, mod, precision: str, parts: dict, steps: dict
     return man
 
 
-def _calibration_clips(tok: Tokenizer, calibration: list[Path] | None) -> list[np.ndarray]:
+def calibration_clips(tok: Tokenizer, calibration: list[Path] | None) -> list[np.ndarray]:
     from f3edge.quantization.calibration import DEFAULT_CALIBRATION, load_clips
     return load_clips(calibration or [DEFAULT_CALIBRATION], tok.sample_rate)
 
 
-def _calibration(tok: Tokenizer, clips: list[np.ndarray]) -> dict:
+def calibration_inputs(tok: Tokenizer, clips: list[np.ndarray]) -> dict:
     """Recorded streaming-step inputs of `clips` (real speech through the real streaming loop)."""
     from f3edge.quantization.calibration import record_step_inputs
     return record_step_inputs(tok.model, clips)
@@ -96,10 +93,11 @@ def _full_sequence(tok: Tokenizer, folder: Path, manifest: dict, precision: str,
 
 def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, parity_clips: list[np.ndarray],
                   calibration: list[Path] | None = None, log=print, recipe: str = "trunk") -> tuple[Path, ParityReport]:
+    t = targets.get(target)
     mod = target_module(target)
-    precision = DEFAULT_PRECISION.get(target, {}).get(precision, precision)
-    if precision not in mod.TARGET["precisions"]:
-        raise F3EdgeInputError(f"{target} supports precisions {', '.join(mod.TARGET['precisions'])}, not {precision}")
+    precision = t.precision_aliases.get(precision, precision)
+    if precision not in t.precisions:
+        raise F3EdgeInputError(f"{target} supports precisions {', '.join(t.precisions)}, not {precision}")
     if not tok.is_streaming:
         raise F3EdgeInputError(f"{tok.model_id} is not a streaming student: only students export")
     if hasattr(mod, "available") and not mod.available():
@@ -107,32 +105,31 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
     if hasattr(mod, "preflight"):
         mod.preflight(precision)
     steps = {"encoder": EncoderStep(tok.model), "decoder": DecoderStep(tok.model)}
-    apple = target in ("coreml", "executorch-coreml")
     # W8A8 Core ML calibrates and runs on macOS: its parity runs in the real Core ML runtime, not simulated
-    simulated = apple and precision != "w8a8"
-    needs_calib = (precision == "int8" and not apple) or precision == "w8a8"
-    calib_clips = _calibration_clips(tok, calibration) if needs_calib else None
-    calib = _calibration(tok, calib_clips) if calib_clips else None
+    simulated = t.fp16_compute and precision != "w8a8"
+    needs_calib = (precision == "int8" and not t.fp16_compute) or precision == "w8a8"
+    calib_clips = calibration_clips(tok, calibration) if needs_calib else None
+    calib = calibration_inputs(tok, calib_clips) if calib_clips else None
     final = out_dir / f"{target}-{precision}"
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=out_dir))
     try:
         t0 = time.time()
         parts = {p: mod.build(steps[p], tmp, p, precision, calib[p] if calib else None, recipe) for p in steps}
-        manifest = build_manifest(tok, mod, precision, parts, steps)
+        manifest = build_manifest(tok, t.name, t.runtime, precision, parts, steps)
         manifest["export_seconds"] = round(time.time() - t0, 1)
         if simulated:
             from .coreml import simulate
-            sim = {p: simulate(steps[p], precision, tmp / manifest[p]["file"] if target == "coreml" else None)
+            sim = {p: simulate(steps[p], precision, tmp / manifest[p]["file"] if t.weights_readable else None)
                    for p in steps}
             artifact = _Artifact(tmp, manifest, lambda _p, _m, part: TorchRunner(sim[part]))
             manifest["parity_runtime"] = ("PyTorch simulation of the device: fp16 arithmetic" +
                                           (", with the W8 weights materialized from the saved package"
                                            if precision == "int8" else "") + " (Core ML cannot predict on Linux)")
-            if precision == "int8" and target == "coreml":
+            if precision == "int8" and t.weights_readable:
                 manifest["w8_weights_materialized"] = {p: list(sim[p].w8_matched) for p in steps}
         else:
-            artifact = _Artifact(tmp, manifest, _make_runner)
+            artifact = _Artifact(tmp, manifest, make_runner)
             manifest["parity_runtime"] = manifest["runtime"]
         try:
             report = measure_parity(artifact, tok, parity_clips, precision)
@@ -140,7 +137,7 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
             raise ExportError(f"{target}-{precision}: the runtime cannot run the artifact: {e}") from None
         manifest["parity"] = report.to_dict()
         full = (_full_sequence(tok, tmp, manifest, precision, calib_clips, recipe, parity_clips)
-                if target == "onnx" else None)
+                if t.full_sequence else None)
         manifest["sizes_bytes"] = {p: _size(tmp / manifest[p]["file"]) for p in steps}
         from .npu import report as npu_report
         manifest["npu_readiness"] = {p: npu_report(target, dict(manifest[p], name=p), steps[p], tok,

@@ -1,7 +1,7 @@
 """TFLite / LiteRT via litert-torch (fp32), int8 through ai-edge-quantizer on the fp32 flatbuffer.
 
 LiteRT needs fixed shapes: the streaming steps are exactly that. int8 uses dynamic-range weights
-(`dynamic_wi8_afp32`): TOOLCHAIN.md measured static int8 as lossier, and PT2E inside litert-torch leaves
+(`dynamic_wi8_afp32`): static int8 measured lossier, and PT2E inside litert-torch leaves
 transposed-conv weights float.
 """
 from __future__ import annotations
@@ -13,7 +13,6 @@ import torch
 
 from .steps import convert_then_quantize, example_inputs
 
-TARGET = {"target": "tflite", "runtime": "litert", "ext": ".tflite", "precisions": ("fp32", "int8")}
 
 
 def available() -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import targets
 from .errors import F3EdgeInputError
 
 EXIT_BAD_INPUT, EXIT_INTERNAL = 2, 1
@@ -77,8 +78,7 @@ class ArtifactCodec:
         from .runtimes import open as open_artifact
         self.art = open_artifact(artifact)
         m = self.art.manifest
-        if m["runtime"] != runtime and not (runtime == "onnx" and m["runtime"] == "onnxruntime") \
-                and not (runtime == "tflite" and m["runtime"] == "litert"):
+        if m["runtime"] != targets.get(runtime).runtime:
             raise UsageError(f"{artifact}: is a {m['runtime']} artifact, not {runtime}")
         self.sample_rate, self.hop, self.latent_dim = m["sample_rate"], m["chunk_samples"], m["latent_dim"]
         self.frame_rate = m["sample_rate"] / m["hop"]
@@ -221,14 +221,14 @@ def cmd_eval(a) -> int:
 def cmd_export(a) -> int:
     from . import load
     from .audio import read_audio
-    from .export.pipeline import TARGETS, ExportError, export_target
+    from .export.pipeline import ExportError, export_target
     tok = load(a.model)
-    targets = list(TARGETS) if a.target == "all" else [a.target]
+    chosen = list(targets.TARGETS) if a.target == "all" else [a.target]
     from .samples_path import sample
     parity_files = a.parity_data or [str(sample())]
     clips = [read_audio(p, tok.sample_rate, min_samples=tok.hop) for p in parity_files]
     failed = []
-    for target in targets:
+    for target in chosen:
         try:
             export_target(tok, target, a.precision, Path(a.output), clips, calibration=a.calibration,
                           log=lambda m: print(m, flush=True))
@@ -236,7 +236,7 @@ def cmd_export(a) -> int:
             print(f"f3edge: {e}", file=sys.stderr)
             failed.append(target)
         except F3EdgeInputError as e:
-            if len(targets) == 1:
+            if len(chosen) == 1:
                 raise
             print(f"f3edge: {target} skipped: {e}", file=sys.stderr)
             failed.append(target)
@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", default=None, help="bundled model name or checkpoint folder (default: bundled student)")
 
     def add_runtime(sp):
-        sp.add_argument("--runtime", default=None, choices=["torch", "onnx", "executorch", "tflite", "coreml"],
+        sp.add_argument("--runtime", default=None, choices=["torch", *targets.TARGETS],
                         help="run an exported artifact instead of the PyTorch model")
         sp.add_argument("--artifact", default=None, help="export folder holding manifest.json")
 
@@ -306,8 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_eval)
 
     sp = sub.add_parser("export", help="export the streaming student for on-device runtimes (with parity gate)")
-    sp.add_argument("--target", required=True, choices=["executorch", "coreml", "onnx", "tflite",
-                                                         "executorch-coreml", "all"])
+    sp.add_argument("--target", required=True, choices=[*targets.TARGETS, "all"])
     sp.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8", "w8a8"],
                     help="int8: per target's int8 recipe (Core ML: W8 weights); w8a8: Core ML only, on macOS")
     sp.add_argument("-o", "--output", required=True, help="folder; each target lands in OUT/<target>-<precision>/")

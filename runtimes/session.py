@@ -120,8 +120,9 @@ class Artifact:
 
     def full_sequence(self, threads: int = 0):
         """Offline encode/decode of whole files (dynamic length), where the target exported them (onnx)."""
-        if self.manifest.get("runtime") != "onnxruntime":
-            raise ManifestError(f"{self.path}: full-sequence models exist only for the onnx target")
+        from f3edge import targets
+        if not targets.get(self.manifest["runtime"]).full_sequence or "full_sequence" not in self.manifest:
+            raise ManifestError(f"{self.path}: this artifact has no full-sequence models (the onnx target has them)")
         from .onnxruntime_runner import OnnxFullSequence
         return OnnxFullSequence(self.path, self.manifest, threads)
 

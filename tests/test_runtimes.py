@@ -11,11 +11,10 @@ from f3edge.runtimes.torch_runner import TorchRunner
 
 def _manifest(tok):
     from f3edge.export.pipeline import build_manifest
-    from f3edge.export import onnx as onnx_target
     from f3edge.export.steps import DecoderStep, EncoderStep
     steps = {"encoder": EncoderStep(tok.model), "decoder": DecoderStep(tok.model)}
     parts = {p: {"file": f"{p}.onnx"} for p in steps}
-    return build_manifest(tok, onnx_target, "fp32", parts, steps), steps
+    return build_manifest(tok, "onnx", "onnxruntime", "fp32", parts, steps), steps
 
 
 def test_torch_runner_behind_the_session_equals_the_tokenizer(tok, speech_16k):
