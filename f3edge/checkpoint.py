@@ -43,7 +43,7 @@ class LoadedModel:
         return self.config.name
 
 
-def save_checkpoint(model: F3Codec, out_dir: str | os.PathLike, extra_meta: dict | None = None) -> Path:
+def save_checkpoint(model, out_dir: str | os.PathLike, extra_meta: dict | None = None) -> Path:
     """Write the checkpoint folder atomically (a temp folder renamed into place)."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -72,13 +72,18 @@ def save_checkpoint(model: F3Codec, out_dir: str | os.PathLike, extra_meta: dict
     return out_dir
 
 
-def load_checkpoint(path: str | os.PathLike, map_location: str = "cpu") -> LoadedModel:
+def load_checkpoint(path: str | os.PathLike, map_location: str = "cpu", config_from_json=None,
+                    build=None) -> LoadedModel:
+    """A verified checkpoint folder. By default an autoencoder (ModelConfig); other model families pass their
+    config parser and builder (the representation encoder does)."""
+    config_from_json = config_from_json or ModelConfig.from_json
+    build = build or build_model
     path = Path(path)
     for name in (WEIGHTS, CONFIG, META):
         if not (path / name).is_file():
             raise CheckpointError(f"{path}: not a model checkpoint (missing {name})")
     try:
-        cfg = ModelConfig.from_json((path / CONFIG).read_text())
+        cfg = config_from_json((path / CONFIG).read_text())
         meta = json.loads((path / META).read_text())
     except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as e:
         raise CheckpointError(f"{path}: unreadable checkpoint config ({str(e)[:200]})") from None
@@ -92,7 +97,7 @@ def load_checkpoint(path: str | os.PathLike, map_location: str = "cpu") -> Loade
         state = load_file(str(path / WEIGHTS), device=map_location)
     except (SafetensorError, OSError) as e:
         raise CheckpointError(f"{path}: cannot read weights ({e})") from None
-    model = build_model(cfg)
+    model = build(cfg)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:

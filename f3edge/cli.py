@@ -197,6 +197,17 @@ def cmd_distill(a) -> int:
     return 0
 
 
+def cmd_train_repr(a) -> int:
+    from .training import train
+    cfg = _train_config(a)
+    if not cfg.teacher:
+        raise UsageError("train-repr needs --teacher: the frozen model whose latents it reads")
+    out = train(cfg, recipe="repr")
+    if out:
+        print(f"checkpoint: {out}")
+    return 0
+
+
 def cmd_eval(a) -> int:
     from . import load
     from .evaluation import evaluate, speech_clips, to_markdown, write_report
@@ -287,13 +298,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_model(sp); sp.set_defaults(func=cmd_info)
 
     for name, func, help_ in (("train", cmd_train, "train a teacher (or a student from scratch)"),
-                              ("distill", cmd_distill, "distill a causal student from a teacher")):
+                              ("distill", cmd_distill, "distill a causal student from a teacher"),
+                              ("train-repr", cmd_train_repr,
+                               "train the representation encoder (RQ-MTP) on a frozen model's latents")):
         sp = sub.add_parser(name, help=help_)
         sp.add_argument("--config", required=True, help="training config JSON (see configs/)")
         sp.add_argument("--data", default=None); sp.add_argument("--out", default=None)
         sp.add_argument("--steps", type=int, default=None); sp.add_argument("--threads", type=int, default=None)
         sp.add_argument("--time-limit", type=float, default=None, help="minutes; stop with a checkpoint")
-        if name == "distill":
+        if name in ("distill", "train-repr"):
             sp.add_argument("--teacher", default=None)
         sp.set_defaults(func=func)
 

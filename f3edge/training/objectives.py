@@ -79,3 +79,23 @@ class DistillObjective(nn.Module):
         total = losses.pop("total") + self.latent_weight * latent
         return {"loss": total, **losses, "latent_mse": latent, "_y": y, "_target": target,
                 "latent_snr_db": -10 * torch.log10(latent.detach() / teacher_latents.float().pow(2).mean())}
+
+
+class RepresentationObjective(nn.Module):
+    """RQ-MTP on frozen latents: the quantizer's codes of the latents are the targets of the K next-code heads
+    over the representation encoder's features. The latents come from a frozen autoencoder; nothing here
+    reaches back into it."""
+
+    def __init__(self, model, bf16: bool):
+        super().__init__()
+        self.model, self.bf16 = model, bf16
+
+    def forward(self, latents: Tensor) -> dict[str, Tensor]:
+        from .rq_mtp import rq_mtp_loss
+        cfg = self.model.cfg
+        codes = self.model.quantizer.codes(latents.float(), cfg.rq_stack)
+        with autocast(latents.device, self.bf16):
+            h = self.model.encoder(latents)
+            logits = self.model.heads(h)
+        loss, accs = rq_mtp_loss(logits, codes)
+        return {"loss": loss, "rq_ce": loss.detach(), **{f"rq_acc{k}": a for k, a in enumerate(accs, start=1)}}

@@ -30,12 +30,13 @@ from ..errors import F3EdgeInputError, TrainingConfigError, TrainingDataError, T
 from ..losses import ReconstructionLoss
 from ..models import F3Codec, build_model
 from .config import TrainConfig
-from .objectives import AutoencoderObjective, DistillObjective, autocast
+from .objectives import AutoencoderObjective, DistillObjective, RepresentationObjective, autocast
 from .run_state import load_latest, save_state
 
 CSV_FIELDS = ["step", "time_s", "lr", "sigma", "loss", "mel", "stft", "latent_mse", "latent_snr_db", "grad_norm",
               "cmag", "ccomplex", "phase", "phase_ip", "phase_gd", "phase_iaf", "consistency",
-              "adv_g", "adv_fm", "adv_d", "cpu_s"]
+              "adv_g", "adv_fm", "adv_d", "cpu_s", "rq_ce", "rq_acc1", "rq_acc2", "rq_acc3"]
+RECIPES = ("autoencoder", "distill", "repr")
 
 
 def pick_device() -> torch.device:
@@ -56,6 +57,19 @@ def resolve_model_config(spec: str) -> ModelConfig:
         except (ValueError, TypeError, UnicodeDecodeError) as e:
             raise TrainingConfigError(f"{path}: bad model config ({e})") from None
     raise TrainingConfigError(f"unknown model '{spec}': use one of {sorted(PRESETS)} or a config JSON path")
+
+
+def resolve_representation_config(spec: str):
+    from ..models.representation import RepresentationConfig
+    if spec in ("repr", "repr-s"):
+        return RepresentationConfig()
+    path = Path(spec)
+    if path.is_file():
+        try:
+            return RepresentationConfig.from_file(str(path))
+        except (ValueError, TypeError, UnicodeDecodeError, OSError) as e:
+            raise TrainingConfigError(f"{path}: bad representation config ({e})") from None
+    raise TrainingConfigError(f"unknown representation model '{spec}': use 'repr' or a config JSON path")
 
 
 def load_training_clips(source: str):
@@ -92,9 +106,16 @@ class EMA:
 
 
 class Trainer:
-    def __init__(self, cfg: TrainConfig, distill: bool = False):
+    """recipe: "autoencoder" (teacher or student from audio), "distill" (student against a frozen teacher),
+    "repr" (representation encoder with RQ-MTP on a frozen model's latents: `cfg.teacher` makes them)."""
+
+    def __init__(self, cfg: TrainConfig, distill: bool = False, recipe: str | None = None):
         self.cfg = cfg
-        self.distill = distill
+        self.recipe = recipe or ("distill" if distill else "autoencoder")
+        if self.recipe not in RECIPES:
+            raise TrainingConfigError(f"recipe must be one of {RECIPES}, not {self.recipe!r}")
+        self.distill = distill = self.recipe == "distill"
+        self.repr = self.recipe == "repr"
         self.world = int(os.environ.get("WORLD_SIZE", 1))
         self.rank = int(os.environ.get("RANK", 0))
         self.device = pick_device()
@@ -108,32 +129,52 @@ class Trainer:
             (self.out / "train_config.json").write_text(cfg.to_json())
 
         torch.manual_seed(cfg.seed)
-        self.model_cfg = resolve_model_config(cfg.model)
-        self.model = build_model(self.model_cfg).to(self.device)
         from ..registry import resolve_checkpoint_path
+        if self.repr:
+            from ..models.representation import RepresentationModel
+            self.model_cfg = resolve_representation_config(cfg.model)
+            self.model = RepresentationModel(self.model_cfg).to(self.device)
+        else:
+            self.model_cfg = resolve_model_config(cfg.model)
+            self.model = build_model(self.model_cfg).to(self.device)
         if cfg.init_from:
+            if self.repr:
+                raise TrainingConfigError("init_from is for autoencoders; a representation run resumes from --out")
             self.init_sha = self._load_initial_weights(resolve_checkpoint_path(cfg.init_from))
         self._freeze(cfg.freeze)
         self.teacher: F3Codec | None = None
-        if distill:
+        if distill or self.repr:
             if not cfg.teacher:
-                raise TrainingConfigError("distillation needs a teacher checkpoint")
+                raise TrainingConfigError(f"the {self.recipe} recipe needs a teacher checkpoint (`teacher`)")
             loaded = load_checkpoint(resolve_checkpoint_path(cfg.teacher))
             self.teacher = loaded.model.to(self.device).eval()
             for p in self.teacher.parameters():
                 p.requires_grad_(False)
             self.teacher_sha = loaded.sha256
-            if loaded.config.signal != self.model_cfg.signal:
+            self.signal = loaded.config.signal
+            if self.repr:
+                if loaded.config.latent_space != self.model_cfg.latent_space:
+                    raise TrainingConfigError(
+                        f"{cfg.teacher} makes latents of space {loaded.config.latent_space!r}, the representation "
+                        f"config reads {self.model_cfg.latent_space!r}")
+                if loaded.config.signal.latent_dim != self.model_cfg.latent_dim:
+                    raise TrainingConfigError("the representation config's latent_dim differs from the teacher's")
+            elif loaded.config.signal != self.model_cfg.signal:
                 raise TrainingConfigError("teacher and student must share the signal config (rate, hop, D)")
             if loaded.config.latent_space != self.model_cfg.latent_space:
                 raise TrainingConfigError(
                     f"the teacher's latent space is {loaded.config.latent_space!r} but the student's config says "
                     f"{self.model_cfg.latent_space!r}: a student lives in its teacher's space")
+        if not self.repr:
+            self.signal = self.model_cfg.signal
         self._check_latent_space(distill)
-        recon = ReconstructionLoss(self.model_cfg.signal.sample_rate, cfg.mel_weight, cfg.stft_weight)
-        phase = cfg.phase_weights
-        self.objective = (DistillObjective(self.model, recon, cfg.bf16, cfg.latent_weight, phase) if distill
-                          else AutoencoderObjective(self.model, recon, cfg.bf16, phase))
+        if self.repr:
+            self.objective = RepresentationObjective(self.model, cfg.bf16)
+        else:
+            recon = ReconstructionLoss(self.signal.sample_rate, cfg.mel_weight, cfg.stft_weight)
+            phase = cfg.phase_weights
+            self.objective = (DistillObjective(self.model, recon, cfg.bf16, cfg.latent_weight, phase) if distill
+                              else AutoencoderObjective(self.model, recon, cfg.bf16, phase))
         self.wrapped = self.objective
         if self.world > 1:
             self.wrapped = nn.parallel.DistributedDataParallel(self.objective)
@@ -144,7 +185,7 @@ class Trainer:
         if not clips:
             raise TrainingDataError(f"{cfg.data}: no training clips (after the speech-only split)")
         self.sampler = CropSampler(clips, CropConfig(seconds=cfg.segment_seconds,
-                                                     sample_rate=self.model_cfg.signal.sample_rate),
+                                                     sample_rate=self.signal.sample_rate),
                                    seed=cfg.seed * 1000 + self.rank)
         self.trainable = [p for p in self.model.parameters() if p.requires_grad]
         self.opt = torch.optim.AdamW(self.trainable, lr=cfg.lr, betas=(0.8, 0.99),
@@ -189,7 +230,7 @@ class Trainer:
     def _check_latent_space(self, distill: bool) -> None:
         """An autoencoder run that trains the encoder of an existing model makes a new latent space: its
         model config must name one other than the starting checkpoint's."""
-        if distill or not self.cfg.init_from or "encoder" in self.cfg.freeze:
+        if distill or self.repr or not self.cfg.init_from or "encoder" in self.cfg.freeze:
             return
         start = self.init_latent_space
         if start == self.model_cfg.latent_space:
@@ -268,6 +309,8 @@ class Trainer:
 
     # --- loop ---
     def sigma(self) -> float:
+        if self.repr:
+            return 0.0
         ramp = min(1.0, self.step / max(1, self.cfg.sigma_warmup_steps))
         top = self.model_cfg.noise_sigma if self.cfg.noise_sigma is None else self.cfg.noise_sigma
         return top * ramp
@@ -276,13 +319,16 @@ class Trainer:
         cfg = self.cfg
         wav = torch.from_numpy(self.sampler.batch(cfg.batch_size)).to(self.device)
         sigma = self.sigma()
-        if self.distill:
+        if self.teacher is not None:
             with torch.no_grad(), autocast(self.device, cfg.bf16):
                 zt = self.teacher.encode(wav).float()
+        if self.repr:
+            out = self.wrapped(zt)
+        elif self.distill:
             out = self.wrapped(wav, sigma, zt)
         else:
             out = self.wrapped(wav, sigma)
-        y, target = out.pop("_y"), out.pop("_target")
+        y, target = out.pop("_y", None), out.pop("_target", None)
         if self.disc is not None and self.step >= cfg.adv_start_step:
             out.update(self._adversarial(y, target))
         if "loss_adv" in out:
@@ -379,9 +425,12 @@ class Trainer:
     def export(self) -> Path:
         """EMA weights -> a safetensors checkpoint folder `out/model`."""
         meta = {"train_steps": self.step, "train_cpu_seconds": round(self.elapsed, 1),
-                "world_size": self.world, "recipe": "distill" if self.distill else "autoencoder"}
-        if self.distill:
+                "world_size": self.world, "recipe": self.recipe}
+        if self.teacher is not None:
             meta["teacher_sha256"] = self.teacher_sha
+        if self.repr:
+            from ..representation import save_representation
+            return save_representation(self.ema.shadow, self.out / "model", meta)
         if self.cfg.init_from:   # lineage: what this run started from, and the totals including it
             prior = self.init_meta
             meta.update(init_sha256=self.init_sha, frozen=list(self.cfg.freeze),
@@ -406,8 +455,8 @@ class Trainer:
         return tqdm(total=self.cfg.steps, initial=self.step, unit="step", dynamic_ncols=True)
 
 
-def train(cfg: TrainConfig, distill: bool = False) -> Path | None:
-    trainer = Trainer(cfg, distill=distill)
+def train(cfg: TrainConfig, distill: bool = False, recipe: str | None = None) -> Path | None:
+    trainer = Trainer(cfg, distill=distill, recipe=recipe)
     try:
         return trainer.run()
     finally:

@@ -1,0 +1,113 @@
+"""The representation encoder: frozen normalized latents (B, D, T) at 25 Hz -> features (B, out_dim, T) for
+understanding tasks. Causal and streaming under the same `step(x, state) -> (y, new_state)` contract as the
+student, so it runs on a phone behind the student's encoder; it never changes the latents, which stay the
+generation target.
+
+`RepresentationModel` is what trains and what a checkpoint holds: the encoder plus its RQ-MTP parts (the
+frozen, seeded random-projection quantizer and the K next-code heads, training/rq_mtp.py). Only the
+encoder is needed to compute features."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+
+from torch import Tensor, nn
+
+from ..streaming import State, StateSpec, StreamingModule, StreamingSequential
+from .blocks import ConvNeXtBlock, make_conv
+
+BOUNDS = {"latent_dim": (1, 4096), "channels": (1, 4096), "blocks": (0, 64), "kernel": (1, 63),
+          "expansion": (1, 16), "out_dim": (1, 8192), "rq_stack": (1, 64), "rq_proj_dim": (1, 1024),
+          "rq_codebook": (2, 1 << 16), "rq_seed": (0, 2**31 - 1), "mtp_k": (1, 64)}
+
+
+@dataclass(frozen=True)
+class RepresentationConfig:
+    name: str = "f3edge-repr"
+    latent_space: str = "f3-v1"     # the latent space it reads; its latents must come from a model of this space
+    latent_dim: int = 64
+    channels: int = 256
+    blocks: int = 8
+    kernel: int = 5
+    expansion: int = 2
+    out_dim: int = 384
+    rq_stack: int = 2               # latent frames stacked into one quantizer input (frames t .. t+stack-1)
+    rq_proj_dim: int = 16
+    rq_codebook: int = 1024
+    rq_seed: int = 0
+    mtp_k: int = 3                  # heads predict the codes 1..K frames ahead
+
+    kind = "representation"
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **dataclasses.asdict(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RepresentationConfig":
+        if not isinstance(d, dict) or d.get("kind") != cls.kind:
+            raise ValueError("not a representation-encoder config (kind must be 'representation')")
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - fields - {"kind"}
+        if unknown:
+            raise ValueError(f"unknown representation config keys {sorted(unknown)}")
+        for key, (lo, hi) in BOUNDS.items():
+            if key in d and (type(d[key]) is not int or not lo <= d[key] <= hi):
+                raise ValueError(f"{key} must be an integer in [{lo}, {hi}], not {d[key]!r}")
+        for key in ("name", "latent_space"):
+            if key in d and (not isinstance(d[key], str) or not d[key]):
+                raise ValueError(f"{key} must be a non-empty string")
+        return cls(**{k: v for k, v in d.items() if k != "kind"})
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "RepresentationConfig":
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_file(cls, path: str) -> "RepresentationConfig":
+        with open(path) as f:
+            return cls.from_dict(json.load(f))
+
+    @property
+    def receptive_field_frames(self) -> int:
+        return 1 + self.blocks * (self.kernel - 1)
+
+
+class RepresentationEncoder(StreamingModule):
+    def __init__(self, cfg: RepresentationConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.net = StreamingSequential(
+            make_conv(cfg.latent_dim, cfg.channels, 1, causal=True),
+            *[ConvNeXtBlock(cfg.channels, cfg.kernel, cfg.expansion, causal=True) for _ in range(cfg.blocks)],
+            make_conv(cfg.channels, cfg.out_dim, 1, causal=True),
+        )
+
+    def forward(self, z: Tensor) -> Tensor:
+        """(B, D, T) normalized latents -> (B, out_dim, T) features; frame t sees latents <= t."""
+        return self.net(z)
+
+    def state_spec(self, batch: int = 1) -> list[StateSpec]:
+        return self.net.state_spec(batch)
+
+    def step(self, z: Tensor, state: State) -> tuple[Tensor, State]:
+        return self.net.step(z, state)
+
+
+class RepresentationModel(nn.Module):
+    """The trained unit: encoder + RQ-MTP quantizer (frozen buffers) + next-code heads."""
+
+    def __init__(self, cfg: RepresentationConfig):
+        super().__init__()
+        from ..training.rq_mtp import NextCodeHeads, RandomProjectionQuantizer
+        self.cfg = cfg
+        self.encoder = RepresentationEncoder(cfg)
+        self.quantizer = RandomProjectionQuantizer(cfg.latent_dim * cfg.rq_stack, cfg.rq_proj_dim, cfg.rq_codebook,
+                                                   cfg.rq_seed)
+        self.heads = NextCodeHeads(cfg.out_dim, cfg.rq_codebook, cfg.mtp_k)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.encoder.parameters())

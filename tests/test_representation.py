@@ -1,0 +1,117 @@
+"""The representation encoder (models/representation.py) and RQ-MTP (training/rq_mtp.py)."""
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from f3edge.models.representation import RepresentationConfig, RepresentationEncoder, RepresentationModel
+from f3edge.training.rq_mtp import RandomProjectionQuantizer, aligned, baseline_accuracies, rq_mtp_loss
+
+SMALL = RepresentationConfig(channels=32, blocks=2, kernel=3, out_dim=24, rq_codebook=64, mtp_k=2)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(1, 7), min_size=1, max_size=8))
+def test_streaming_in_any_chunks_equals_the_full_sequence(chunks):
+    torch.manual_seed(0)
+    enc = RepresentationEncoder(SMALL).eval()
+    z = torch.randn(1, 64, sum(chunks))
+    with torch.no_grad():
+        full = enc(z)
+        state, outs, pos = enc.init_state(1), [], 0
+        for n in chunks:
+            y, state = enc.step(z[..., pos:pos + n], state)
+            outs.append(y)
+            pos += n
+    assert torch.allclose(torch.cat(outs, -1), full, atol=1e-5)
+
+
+def test_features_at_frame_t_never_see_later_latents():
+    torch.manual_seed(0)
+    enc = RepresentationEncoder(SMALL).eval()
+    z = torch.randn(1, 64, 20)
+    z2 = z.clone()
+    z2[..., 12:] += 5
+    with torch.no_grad():
+        assert torch.equal(enc(z)[..., :12], enc(z2)[..., :12])
+
+
+def test_the_quantizer_is_a_function_of_its_seed_and_codes_stacked_frames():
+    z = torch.randn(2, 64, 30)
+    a, b, c = (RandomProjectionQuantizer(128, 16, 64, s) for s in (0, 0, 1))
+    assert torch.equal(a.codes(z, 2), b.codes(z, 2)) and not torch.equal(a.codes(z, 2), c.codes(z, 2))
+    codes = a.codes(z, 2)
+    assert codes.shape == (2, 29) and codes.max() < 64
+    z2 = z.clone()
+    z2[..., 10] += 3   # frame 10 enters codes 9 and 10 only
+    changed = (a.codes(z2, 2) != codes).any(0).nonzero().flatten().tolist()
+    assert set(changed) <= {9, 10}
+
+
+def test_head_k_at_frame_t_is_scored_against_code_t_plus_k():
+    codes = torch.arange(10)[None]
+    logits = [torch.zeros(1, 16, 10) for _ in range(3)]
+    for k, (lg, target) in enumerate(aligned(logits, codes), start=1):
+        assert lg.shape[-1] == 10 - k and target.tolist()[0] == list(range(k, 10))
+    perfect = [torch.nn.functional.one_hot(torch.arange(k, 10 + k).clamp(max=15), 16).T[None].float() * 50
+               for k in (1, 2, 3)]
+    loss, accs = rq_mtp_loss(perfect, codes)
+    assert loss < 1e-3 and all(a == 1 for a in accs)
+
+
+def test_trivial_baselines_are_measured_on_the_same_alignment():
+    codes = torch.tensor([[1, 1, 1, 2, 2, 2, 3, 3, 3]])
+    b = baseline_accuracies(codes, k=1, stack=1, most_frequent=2)
+    assert b["repeat_last_code"] == pytest.approx(6 / 8) and b["most_frequent_code"] == pytest.approx(3 / 8)
+
+
+def test_bad_representation_configs_are_refused():
+    for bad in ({"kind": "teacher"}, {"kind": "representation", "blocks": -1},
+                {"kind": "representation", "channels": "8"}, {"kind": "representation", "bogus": 1}):
+        with pytest.raises(ValueError):
+            RepresentationConfig.from_dict(bad)
+    assert RepresentationConfig.from_dict(SMALL.to_dict()) == SMALL
+
+
+def test_train_repr_learns_codes_and_leaves_the_autoencoder_bit_identical(tmp_path, speech_16k):
+    import soundfile as sf
+    from f3edge.checkpoint import sha256_file
+    from f3edge.registry import resolve_checkpoint_path
+    from f3edge.representation import load_representation
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(3):
+        sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 1) * 16000 + 16000], 16000)
+    (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr")))
+    teacher = resolve_checkpoint_path("f3edge-teacher")
+    before = sha256_file(teacher / "model.safetensors")
+    cfg = {"model": str(tmp_path / "repr.json"), "teacher": "f3edge-teacher", "data": str(data),
+           "out": str(tmp_path / "run"), "steps": 30, "batch_size": 4, "segment_seconds": 1.28, "lr": 3e-3,
+           "warmup_steps": 2, "ema_start": 2, "ckpt_every": 10, "log_every": 5, "threads": 1, "bf16": False,
+           "keep_speech_only": False}
+    (tmp_path / "train.json").write_text(json.dumps(cfg))
+    p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "train.json")],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert sha256_file(teacher / "model.safetensors") == before
+    rows = (tmp_path / "run" / "train_log.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    ce = [float(r.split(",")[header.index("rq_ce")]) for r in rows[1:]]
+    assert ce[-1] < ce[0] - 0.3, ce
+    loaded = load_representation(tmp_path / "run" / "model")
+    assert loaded.config.latent_space == "f3-v1" and loaded.meta["recipe"] == "repr"
+    fresh = RepresentationModel(loaded.config)
+    assert torch.equal(loaded.model.quantizer.codebook, fresh.quantizer.codebook), "the seeded codebook is saved"
+
+
+def test_a_teacher_of_another_latent_space_is_refused(tmp_path):
+    (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), latent_space="f3-v9")))
+    (tmp_path / "train.json").write_text(json.dumps({"model": str(tmp_path / "repr.json"),
+                                                      "teacher": "f3edge-teacher", "out": str(tmp_path / "run")}))
+    p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "train.json")],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2 and "f3-v9" in p.stderr and "Traceback" not in p.stderr
