@@ -115,6 +115,45 @@ def cmd_encode(a) -> int:
     return 0
 
 
+def cmd_represent(a) -> int:
+    from .audio import atomic_path
+    from .representation import load_representer
+    out = _check_output(a.input, a.output)
+    tok = _load(a)
+    rep = load_representer(a.representation)
+    rep.check_latent_space(tok.latent_space, tok.model_id)
+    z, n = _encode_file(tok, a.input)
+    feats = rep.features(z)
+    with atomic_path(out) as tmp, open(tmp, "wb") as f:
+        np.savez(f, features=feats.astype(np.float32), frame_rate=np.float64(tok.frame_rate),
+                 num_samples=np.int64(n), model_id=np.str_(tok.model_id), model_sha256=np.str_(tok.sha256),
+                 latent_space=np.str_(tok.latent_space), representation_id=np.str_(rep.model_id),
+                 representation_sha256=np.str_(rep.sha256))
+    print(f"{out}: {feats.shape[0]} frames x {feats.shape[1]} features ({n / tok.sample_rate:.2f} s, "
+          f"{tok.model_id} latents -> {rep.model_id})")
+    return 0
+
+
+def cmd_export_repr(a) -> int:
+    from . import load
+    from .audio import read_audio
+    from .export.representation import export_representation_onnx
+    from .representation import load_representer
+    from .samples_path import sample
+    tok = load(a.model)
+    rep = load_representer(a.representation)
+    rep.check_latent_space(tok.latent_space, tok.model_id)
+    clips = [read_audio(p, tok.sample_rate, min_samples=tok.hop) for p in (a.parity_data or [str(sample())])]
+    from .export.pipeline import ExportError
+    try:
+        export_representation_onnx(rep, Path(a.output), [tok.encode(x) for x in clips],
+                                   log=lambda m: print(m, flush=True))
+    except ExportError as e:
+        print(f"f3edge: {e}", file=sys.stderr)
+        return EXIT_INTERNAL
+    return 0
+
+
 def cmd_decode(a) -> int:
     from .audio import write_audio
     from .errors import LatentFileError
@@ -283,6 +322,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("encode", help="audio file -> latents .npz")
     sp.add_argument("input"); sp.add_argument("-o", "--output", required=True); add_model(sp); add_runtime(sp)
     sp.set_defaults(func=cmd_encode)
+
+    sp = sub.add_parser("represent", help="audio file -> features for understanding .npz (representation encoder)")
+    sp.add_argument("input"); sp.add_argument("-o", "--output", required=True); add_model(sp)
+    sp.add_argument("--representation", required=True, help="representation checkpoint (from `f3edge train-repr`)")
+    sp.set_defaults(func=cmd_represent)
+
+    sp = sub.add_parser("export-repr", help="export the representation encoder's streaming step to ONNX (parity gate)")
+    sp.add_argument("--representation", required=True); sp.add_argument("-o", "--output", required=True)
+    sp.add_argument("--parity-data", nargs="+", default=None); add_model(sp)
+    sp.set_defaults(func=cmd_export_repr)
 
     sp = sub.add_parser("decode", help="latents .npz -> audio file")
     sp.add_argument("input"); sp.add_argument("-o", "--output", required=True); add_model(sp); add_runtime(sp)

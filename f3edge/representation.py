@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
+
 from .checkpoint import LoadedModel, load_checkpoint, save_checkpoint
 from .models.representation import RepresentationConfig, RepresentationModel
 
@@ -16,3 +18,62 @@ def save_representation(model: RepresentationModel, out_dir: str | os.PathLike, 
 
 def load_representation(path: str | os.PathLike) -> LoadedModel:
     return load_checkpoint(path, config_from_json=RepresentationConfig.from_json, build=RepresentationModel)
+
+
+class Representer:
+    """Features for understanding from a model's latents: (T, D) latents -> (T, out_dim) features, whole or
+    streamed frame by frame (the same causal encoder either way)."""
+
+    def __init__(self, loaded: LoadedModel):
+        self.loaded = loaded
+        self.cfg = loaded.config
+        self.encoder = loaded.model.encoder.eval()
+
+    @property
+    def sha256(self) -> str:
+        return self.loaded.sha256
+
+    @property
+    def model_id(self) -> str:
+        return self.cfg.name
+
+    def check_latent_space(self, latent_space: str, source: str) -> None:
+        if latent_space != self.cfg.latent_space:
+            from .errors import F3EdgeInputError
+            raise F3EdgeInputError(f"{self.model_id} reads latents of space {self.cfg.latent_space!r}, but {source} "
+                                   f"makes {latent_space!r}")
+
+    def features(self, z) -> np.ndarray:
+        import torch
+        from .latents import validate_latents
+        z = validate_latents(z, self.cfg.latent_dim)
+        with torch.inference_mode():
+            h = self.encoder(torch.from_numpy(np.ascontiguousarray(z.T))[None])
+        from .tokenizer import check_finite_output
+        return check_finite_output(h[0].T.numpy().copy(), "features")
+
+    def stream(self) -> "FeatureStream":
+        return FeatureStream(self)
+
+
+class FeatureStream:
+    """push((n, D) latents) -> (n, out_dim) features; the encoder's state is carried between pushes."""
+
+    def __init__(self, rep: Representer):
+        self.rep = rep
+        self.state = rep.encoder.init_state(1)
+
+    def push(self, z) -> np.ndarray:
+        import torch
+        from .latents import validate_latents
+        z = validate_latents(z, self.rep.cfg.latent_dim)
+        if len(z) == 0:
+            return np.zeros((0, self.rep.cfg.out_dim), np.float32)
+        with torch.inference_mode():
+            h, self.state = self.rep.encoder.step(torch.from_numpy(np.ascontiguousarray(z.T))[None], self.state)
+        return h[0].T.numpy().copy()
+
+
+def load_representer(name_or_path) -> Representer:
+    from .registry import resolve_checkpoint_path
+    return Representer(load_representation(resolve_checkpoint_path(name_or_path)))

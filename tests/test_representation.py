@@ -115,3 +115,54 @@ def test_a_teacher_of_another_latent_space_is_refused(tmp_path):
     p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "train.json")],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 2 and "f3-v9" in p.stderr and "Traceback" not in p.stderr
+
+
+@pytest.fixture(scope="module")
+def small_repr(tmp_path_factory):
+    from f3edge.representation import save_representation
+    torch.manual_seed(0)
+    return save_representation(RepresentationModel(RepresentationConfig(**{**SMALL.__dict__, "name": "small"})),
+                               tmp_path_factory.mktemp("repr") / "model", {"recipe": "repr"})
+
+
+def test_represent_gives_features_of_the_models_latents_whole_or_streamed(tok, speech_16k, small_repr):
+    import numpy as np
+    from f3edge.representation import load_representer
+    rep = load_representer(small_repr)
+    feats = tok.represent(speech_16k, 16000, representation=small_repr)
+    z = tok.encode(speech_16k)
+    assert feats.shape == (len(z), SMALL.out_dim)
+    np.testing.assert_allclose(feats, rep.features(z), atol=1e-6)
+    s = rep.stream()
+    streamed = np.concatenate([s.push(z[i:i + n]) for i, n in zip((0, 1, 4, 11), (1, 3, 7, len(z)))])
+    np.testing.assert_allclose(streamed, feats, atol=1e-4)
+
+
+def test_represent_cli_writes_features_and_refuses_bad_input(tmp_path, small_repr):
+    import numpy as np
+    from f3edge.samples_path import sample
+    from test_cli import assert_bad_input, run
+    p = run("represent", sample(), "-o", tmp_path / "f.npz", "--representation", small_repr)
+    assert p.returncode == 0, p.stderr
+    f = np.load(tmp_path / "f.npz")
+    assert f["features"].shape[1] == SMALL.out_dim and str(f["latent_space"]) == "f3-v1"
+    (tmp_path / "bad.wav").write_text("not audio")
+    assert_bad_input(run("represent", tmp_path / "bad.wav", "-o", tmp_path / "g.npz", "--representation", small_repr))
+    assert not (tmp_path / "g.npz").exists()
+    tampered = tmp_path / "tampered"
+    import shutil
+    shutil.copytree(small_repr, tampered)
+    raw = bytearray((tampered / "model.safetensors").read_bytes())
+    raw[-10] ^= 0xFF
+    (tampered / "model.safetensors").write_bytes(bytes(raw))
+    assert_bad_input(run("represent", sample(), "-o", tmp_path / "h.npz", "--representation", tampered))
+
+
+def test_the_onnx_step_streams_with_at_least_60_db_feature_snr(tmp_path, tok, speech_16k, small_repr):
+    pytest.importorskip("onnxruntime")
+    from f3edge.export.representation import export_representation_onnx
+    from f3edge.representation import load_representer
+    path, parity = export_representation_onnx(load_representer(small_repr), tmp_path, [tok.encode(speech_16k)],
+                                              log=lambda m: None)
+    assert parity["passed"] and parity["feature_snr_db"] >= 60
+    assert json.loads((path / "manifest.json").read_text())["step"]["file"] == "representation.onnx"
