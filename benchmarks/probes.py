@@ -1,0 +1,176 @@
+"""Frozen-feature probes of what a representation carries. Language ID among the corpus languages that come
+from two or more packages, evaluated package-disjoint: for each language one package (speakers, recording
+chain) is held out for testing, drawn per seed, so a probe cannot win by recognising a recording setup.
+Clip features are the mean and standard deviation over time of each frame-level feature; probes are a
+linear classifier (softmax regression) and 5-nearest-neighbours (cosine). 3 seeds, 95 % intervals
+(Student t, n = 3).
+
+Rows: log-mel, raw latents, context-stacked latents (+-2 frames), a randomly initialised representation
+encoder, and each representation checkpoint passed with --representation NAME=PATH.
+
+    python -m benchmarks.probes --model f3edge-teacher --representation rq=runs/repr/model \
+        --json docs/results/probes/lid.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import f3edge
+from f3edge.audio import read_audio
+from f3edge.data import load_clips
+from f3edge.losses import log_mel
+
+T95_N3 = 4.303   # Student t, 2 degrees of freedom
+
+
+def lid_clips(corpus: str, per_package: int = 60, seed: int = 0) -> dict[str, dict[str, list[str]]]:
+    """{lang: {package: [paths]}} for languages recorded by at least two packages."""
+    by = defaultdict(lambda: defaultdict(list))
+    for c in load_clips(corpus):
+        if c.kind == "speech" and c.seconds >= 0.8:
+            by[c.lang][c.package].append(c.path)
+    rng = np.random.default_rng(seed)
+    out = {}
+    for lang, pkgs in sorted(by.items()):
+        pkgs = {p: v for p, v in pkgs.items() if len(v) >= 20}
+        if len(pkgs) >= 2:
+            out[lang] = {p: sorted(rng.choice(v, size=min(per_package, len(v)), replace=False).tolist())
+                         for p, v in sorted(pkgs.items())}
+    return out
+
+
+def pooled(frames: np.ndarray) -> np.ndarray:
+    """(T, C) -> (2C,): mean and standard deviation over time."""
+    return np.concatenate([frames.mean(0), frames.std(0)])
+
+
+def stacked(z: np.ndarray, context: int = 2) -> np.ndarray:
+    pad = np.pad(z, ((context, context), (0, 0)), mode="edge")
+    return np.concatenate([pad[i:i + len(z)] for i in range(2 * context + 1)], axis=1)
+
+
+def frame_features(tok, reps: dict, x: np.ndarray) -> dict[str, np.ndarray]:
+    z = tok.encode(x)
+    mel = log_mel(torch.from_numpy(x), tok.sample_rate, 1024, 160, 80)[0].T.numpy()
+    out = {"log-mel": mel, "latents": z, "stacked latents": stacked(z)}
+    for name, rep in reps.items():
+        out[name] = rep.features(z)
+    return out
+
+
+def linear_probe(xtr, ytr, xte, yte, classes: int, seed: int, steps: int = 400) -> float:
+    torch.manual_seed(seed)
+    mu, sd = xtr.mean(0), xtr.std(0) + 1e-6
+    a, b = torch.from_numpy((xtr - mu) / sd).float(), torch.from_numpy((xte - mu) / sd).float()
+    w = torch.nn.Linear(a.shape[1], classes)
+    opt = torch.optim.Adam(w.parameters(), lr=1e-2, weight_decay=1e-3)
+    y = torch.from_numpy(ytr)
+    for _ in range(steps):
+        loss = torch.nn.functional.cross_entropy(w(a), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return float((w(b).argmax(1).numpy() == yte).mean())
+
+
+def knn_probe(xtr, ytr, xte, yte, k: int = 5) -> float:
+    mu, sd = xtr.mean(0), xtr.std(0) + 1e-6
+    a, b = (xtr - mu) / sd, (xte - mu) / sd
+    a /= np.linalg.norm(a, axis=1, keepdims=True) + 1e-9
+    b /= np.linalg.norm(b, axis=1, keepdims=True) + 1e-9
+    nn_idx = np.argsort(-(b @ a.T), axis=1)[:, :k]
+    votes = ytr[nn_idx]
+    pred = np.array([np.bincount(v).argmax() for v in votes])
+    return float((pred == yte).mean())
+
+
+def interval(accs: list[float]) -> dict:
+    a = np.array(accs)
+    half = T95_N3 * a.std(ddof=1) / np.sqrt(len(a)) if len(a) > 1 else float("nan")
+    return {"mean": round(float(a.mean()), 4), "ci95": round(float(half), 4), "runs": [round(float(v), 4) for v in a]}
+
+
+def run_lid(model: str, representations: dict[str, str], corpus: str, seeds=(0, 1, 2), split: str = "package",
+            log=print) -> dict:
+    from f3edge.models.representation import RepresentationConfig, RepresentationModel
+    from f3edge.representation import Representer, load_representer
+    from f3edge.checkpoint import LoadedModel
+    tok = f3edge.load(model)
+    reps = {name: load_representer(path) for name, path in representations.items()}
+    torch.manual_seed(0)
+    cfg = next(iter(reps.values())).cfg if reps else RepresentationConfig(latent_space=tok.latent_space)
+    rand = RepresentationModel(cfg).eval()
+    reps = {"random-init encoder": Representer(LoadedModel(rand, cfg, "random", {}, Path("."))), **reps}
+    data = lid_clips(corpus)
+    langs = sorted(data)
+    feats, labels, packages = defaultdict(list), [], []
+    for li, lang in enumerate(langs):
+        for pkg, paths in data[lang].items():
+            for p in paths:
+                x = read_audio(p, tok.sample_rate, min_samples=tok.hop)
+                for name, f in frame_features(tok, reps, x).items():
+                    feats[name].append(pooled(f))
+                labels.append(li)
+                packages.append(pkg)
+    labels, packages = np.array(labels), np.array(packages)
+    log(f"{len(labels)} clips, {len(langs)} languages: {', '.join(langs)}")
+    result = {"task": f"language ID, {split}-disjoint split", "split": split, "model": tok.model_id, "latent_space": tok.latent_space,
+              "languages": langs, "clips": int(len(labels)), "rows": {}}
+    for name, rows in feats.items():
+        x = np.stack(rows).astype(np.float32)
+        lin, knn = [], []
+        for seed in seeds:
+            rng = np.random.default_rng(seed)
+            test = np.zeros(len(labels), bool)
+            if split == "package":   # one whole package per language held out
+                for li, lang in enumerate(langs):
+                    held = rng.choice(sorted(data[lang]))
+                    test |= (labels == li) & (packages == held)
+            else:                    # 30 % of the clips, speakers and recording chains shared with training
+                test[rng.permutation(len(labels))[: int(0.3 * len(labels))]] = True
+            lin.append(linear_probe(x[~test], labels[~test], x[test], labels[test], len(langs), seed))
+            knn.append(knn_probe(x[~test], labels[~test], x[test], labels[test]))
+        result["rows"][name] = {"linear": interval(lin), "knn": interval(knn), "dim": int(x.shape[1])}
+        log(f"{name}: linear {np.mean(lin):.3f}, kNN {np.mean(knn):.3f}")
+    return result
+
+
+def to_markdown(r: dict) -> str:
+    lines = [f"Language ID ({len(r['languages'])} languages, {r['clips']} clips, {r['split']}-disjoint split; "
+             f"features of {r['model']}, latent space {r['latent_space']}; mean and 95 % interval over 3 seeds)", "",
+             "| features | dim | linear | 5-NN |", "|---|---|---|---|"]
+    for name, v in r["rows"].items():
+        lines.append(f"| {name} | {v['dim']} | {v['linear']['mean']:.3f} +- {v['linear']['ci95']:.3f} | "
+                     f"{v['knn']['mean']:.3f} +- {v['knn']['ci95']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.probes", description=__doc__.splitlines()[0])
+    p.add_argument("--model", default=None, help="the autoencoder whose latents are probed (default: bundled default)")
+    p.add_argument("--representation", nargs="*", default=[], help="NAME=PATH of representation checkpoints")
+    p.add_argument("--corpus", default="data/corpus")
+    p.add_argument("--split", choices=["package", "clip"], default="package")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--json")
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    reps = dict(item.split("=", 1) for item in a.representation)
+    r = run_lid(a.model, reps, a.corpus, split=a.split, log=lambda m: print(m, file=sys.stderr))
+    print(to_markdown(r))
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps(r, indent=1) + "\n")
+        Path(a.json).with_suffix(".md").write_text(to_markdown(r))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
