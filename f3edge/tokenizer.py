@@ -22,7 +22,7 @@ def check_finite_output(a: np.ndarray, what: str) -> np.ndarray:
     return a
 from .models import F3Student
 from .registry import resolve_checkpoint_path
-from .streaming.session import StreamSession, drop_leading
+from .streaming.session import StreamSession
 
 
 class Tokenizer:
@@ -115,9 +115,9 @@ class Tokenizer:
         self._need_streaming()
         return EncoderStream(self.model, sr or self.sample_rate)
 
-    def decode_stream(self) -> "DecoderStream":
+    def decode_stream(self):
         self._need_streaming()
-        return DecoderStream(self.model)
+        return decoder_stream(self.model)
 
     def _need_streaming(self) -> None:
         if not self.is_streaming:
@@ -140,22 +140,16 @@ class Tokenizer:
 
 
 class EncoderStream(StreamSession):
-    """push(pcm) -> (n, D) latents as soon as their frames (plus lookahead) are complete; flush() -> rest."""
+    """push(pcm at any rate) -> (n, D) latents as soon as their frames (plus lookahead) are complete;
+    flush() -> the rest. The push/flush rule is the session engine's (runtimes/session.py), over the eager
+    student; this wrapper only resamples."""
 
     def __init__(self, model: F3Student, sr: int):
-        self.model = model
+        from .runtimes.eager import EagerStudentRunner, streaming_contract
+        from .runtimes.session import EncoderSession
         s = model.cfg.signal
-        self.hop, self.dim, self.lookahead = s.latent_hop, s.latent_dim, model.cfg.lookahead
-        self.state = model.encoder_init_state(1)
-        self.buffer = np.zeros(0, np.float32)
-        self.to_skip = self.lookahead
+        self.session = EncoderSession(EagerStudentRunner(model, "encoder"), streaming_contract(model))
         self.resampler = soxr.ResampleStream(sr, s.sample_rate, 1, dtype="float32") if sr != s.sample_rate else None
-
-    @torch.inference_mode()
-    def _run(self, x: np.ndarray) -> np.ndarray:
-        z, self.state = self.model.encoder_step(torch.from_numpy(x)[None, None], self.state)
-        z, self.to_skip = drop_leading(z[0].T.numpy(), self.to_skip)
-        return z
 
     def push(self, pcm) -> np.ndarray:
         self._check_open()
@@ -164,53 +158,23 @@ class EncoderStream(StreamSession):
             raise F3EdgeInputError("pushed audio contains NaN/inf samples")
         if self.resampler is not None:
             x = self.resampler.resample_chunk(x)
-        self.buffer = np.concatenate([self.buffer, x]) if len(self.buffer) else x
-        n = (len(self.buffer) // self.hop) * self.hop
-        if n == 0:
-            return np.zeros((0, self.dim), np.float32)
-        ready, self.buffer = self.buffer[:n], self.buffer[n:]
-        return self._run(np.ascontiguousarray(ready))
+        return self.session.push(x)
 
     def flush(self) -> np.ndarray:
         """Pad the last partial frame with zeros and run the lookahead frames out."""
-        if self.resampler is not None:
-            tail = self.resampler.resample_chunk(np.zeros(0, np.float32), last=True)
-            self.buffer = np.concatenate([self.buffer, tail])
-        pad = (-len(self.buffer)) % self.hop + self.lookahead * self.hop
-        x = np.concatenate([self.buffer, np.zeros(pad, np.float32)])
-        self.buffer = np.zeros(0, np.float32)
-        self.closed = True
-        if len(x) == 0:
-            return np.zeros((0, self.dim), np.float32)
-        return self._run(x)
-
-
-class DecoderStream(StreamSession):
-    """push((n, D) latents) -> audio, time-aligned with the encoder input; flush() -> the last samples."""
-
-    def __init__(self, model: F3Student):
-        self.model = model
-        self.dim = model.cfg.signal.latent_dim
-        self.state = model.decoder_init_state(1)
-        self.to_skip = model.cfg.signal.synthesis_delay
-
-    def _align(self, y: np.ndarray) -> np.ndarray:
-        y, self.to_skip = drop_leading(y, self.to_skip)
-        return y
-
-    @torch.inference_mode()
-    def push(self, z) -> np.ndarray:
         self._check_open()
-        z = np.asarray(z, dtype=np.float32).reshape(-1, self.dim)
-        if len(z) == 0:
-            return np.zeros(0, np.float32)
-        y, self.state = self.model.decoder_step(torch.from_numpy(z).T[None].contiguous(), self.state)
-        return self._align(y[0, 0].numpy())
-
-    @torch.inference_mode()
-    def flush(self) -> np.ndarray:
         self.closed = True
-        return self._align(self.model.decoder_tail(self.state)[0, 0].numpy())
+        head = np.zeros((0, self.session.dim), np.float32)
+        if self.resampler is not None:
+            head = self.session.push(self.resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+        return np.concatenate([head, self.session.flush()])
+
+
+def decoder_stream(model: F3Student):
+    """push((n, D) latents) -> audio, time-aligned with the encoder input; flush() -> the last samples."""
+    from .runtimes.eager import EagerStudentRunner, streaming_contract
+    from .runtimes.session import DecoderSession
+    return DecoderSession(EagerStudentRunner(model, "decoder"), streaming_contract(model))
 
 
 def load(name_or_path: str | None = None) -> Tokenizer:

@@ -18,7 +18,15 @@ from .manifest import ManifestError
 
 
 class StepRunner(Protocol):
+    """One step graph: run([x, *states]) -> [y, *new_states]. An exported graph takes exactly one frame per
+    call; a runner that sets `frames_per_call = None` takes any whole number of frames in one call (the
+    eager PyTorch student does), which the sessions then use for a whole push at once."""
+
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]: ...
+
+
+def _one_call_per_push(runner) -> bool:
+    return getattr(runner, "frames_per_call", 1) is None
 
 
 class _StepSession(StreamSession):
@@ -47,14 +55,15 @@ class EncoderSession(_StepSession):
         self.buffer = np.zeros(0, np.float32)
 
     def _frames(self, x: np.ndarray) -> np.ndarray:
-        out = []
-        for i in range(0, len(x), self.hop):
-            z = self._step(x[i:i + self.hop].reshape(1, 1, self.hop))
-            if self.to_skip:
-                self.to_skip -= 1
-                continue
-            out.append(z.reshape(self.dim))
-        return np.stack(out) if out else np.zeros((0, self.dim), np.float32)
+        if len(x) == 0:
+            return np.zeros((0, self.dim), np.float32)
+        if _one_call_per_push(self.runner):
+            z = self._step(x.reshape(1, 1, -1)).reshape(self.dim, -1).T
+        else:
+            z = np.stack([self._step(x[i:i + self.hop].reshape(1, 1, self.hop)).reshape(self.dim)
+                          for i in range(0, len(x), self.hop)])
+        z, self.to_skip = drop_leading(z, self.to_skip)   # the lookahead warm-up frames
+        return np.ascontiguousarray(z)
 
     def push(self, pcm) -> np.ndarray:
         self._check_open()
@@ -67,6 +76,7 @@ class EncoderSession(_StepSession):
         return self._frames(ready)
 
     def flush(self) -> np.ndarray:
+        self._check_open()
         pad = (-len(self.buffer)) % self.hop + self.lookahead * self.hop
         x = np.concatenate([self.buffer, np.zeros(pad, np.float32)])
         self.buffer = np.zeros(0, np.float32)
@@ -89,11 +99,17 @@ class DecoderSession(_StepSession):
     def push(self, z) -> np.ndarray:
         self._check_open()
         z = np.asarray(z, np.float32).reshape(-1, self.dim)
-        out = [self._step(frame.reshape(1, self.dim, 1)).reshape(-1) for frame in z]
-        return self._align(np.concatenate(out)) if out else np.zeros(0, np.float32)
+        if len(z) == 0:
+            return np.zeros(0, np.float32)
+        if _one_call_per_push(self.runner):
+            y = self._step(np.ascontiguousarray(z.T).reshape(1, self.dim, -1)).reshape(-1)
+        else:
+            y = np.concatenate([self._step(frame.reshape(1, self.dim, 1)).reshape(-1) for frame in z])
+        return self._align(y)
 
     def flush(self) -> np.ndarray:
         """The overlap-add tail: the last state tensor holds the synthesis delay's samples."""
+        self._check_open()
         self.closed = True
         return self._align(self.state[-1].reshape(-1).copy())
 

@@ -110,3 +110,26 @@ def test_a_folder_artifact_such_as_an_mlpackage_is_accepted_and_checksummed(tmp_
     (tmp_path / "decoder.mlpackage" / "Data" / "model.mlmodel").write_bytes(b"other")
     with pytest.raises(ManifestError, match="corrupted or replaced"):
         read_manifest(tmp_path)
+
+
+def test_one_call_per_push_and_one_call_per_frame_give_the_same_stream(tok, speech_16k):
+    """The session engine runs the eager student a whole push per call, exported graphs a frame per call:
+    the same push/flush rule either way."""
+    from f3edge.runtimes.eager import EagerStudentRunner, streaming_contract
+    from f3edge.runtimes.session import DecoderSession, EncoderSession
+
+    class PerFrame(EagerStudentRunner):
+        frames_per_call = 1
+
+    contract = streaming_contract(tok.model)
+    x = speech_16k[:9000]
+    outs = []
+    for cls in (EagerStudentRunner, PerFrame):
+        with EncoderSession(cls(tok.model, "encoder"), contract) as s:
+            z = np.concatenate([s.push(x[:1234]), s.push(x[1234:]), s.flush()])
+        with DecoderSession(cls(tok.model, "decoder"), contract) as d:
+            y = np.concatenate([d.push(z[:3]), d.push(z[3:]), d.flush()])
+        outs.append((z, y))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], atol=1e-4)
+    np.testing.assert_allclose(outs[0][1], outs[1][1], atol=1e-4)
+    np.testing.assert_allclose(outs[0][0], tok.encode(x), atol=1e-4)
