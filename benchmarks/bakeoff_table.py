@@ -52,6 +52,28 @@ def to_markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def plot_curves(runs: Path, candidates: list[str], out: Path) -> None:
+    """Training mel loss (smoothed over 10 log rows) against CPU minutes, one line per candidate."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for c in candidates:
+        rows = list(csv.DictReader(open(runs / c / "train_log.csv")))
+        cpu = np.array([float(r["cpu_s"]) / 60 for r in rows])
+        mel = np.array([float(r["mel"]) for r in rows])
+        k = min(10, len(mel))
+        smooth = np.convolve(mel, np.ones(k) / k, mode="valid")
+        ax.plot(cpu[k - 1:], smooth, label=c)
+    ax.set_xlabel("CPU minutes (one thread)")
+    ax.set_ylabel("training multi-resolution mel loss")
+    ax.set_title("Bake-off: same start (f3edge-teacher), same data and budget")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.bakeoff_table")
     p.add_argument("--results", type=Path, required=True)
@@ -63,6 +85,7 @@ def main(argv=None) -> int:
     rows += [row(c, a.results, str(a.runs / c / "model"), a.runs / c) for c in a.candidates]
     (a.results / "table.json").write_text(json.dumps(rows, indent=1) + "\n")
     (a.results / "table.md").write_text(to_markdown(rows))
+    plot_curves(a.runs, a.candidates, a.results / "train_mel_vs_cpu.png")
     print(to_markdown(rows))
     return 0
 

@@ -23,7 +23,7 @@ from torch import nn
 import f3edge
 from f3edge.audio import read_audio
 from f3edge.data import load_clips, training_split
-from f3edge.losses import log_mel
+from f3edge.mel import log_mel
 
 N_MELS, MEL_FFT, MEL_HOP = 80, 1024, 160
 NATS_TO_DB = 10 / np.log(10)

@@ -25,7 +25,7 @@ import torch
 import f3edge
 from f3edge.audio import read_audio
 from f3edge.data import load_clips
-from f3edge.losses import log_mel
+from f3edge.mel import log_mel
 
 T95_N3 = 4.303   # Student t, 2 degrees of freedom
 

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEV = REPO.parent / "shared" / "data" / "dev"
 
 
-def speech_clips(limit: int | None):
+def dev_speech_clips(limit: int | None):
     from f3edge.evaluation import speech_clips as clips
     out = clips(DEV)
     if limit:   # keep both languages and the English clips in a smoke run
@@ -105,7 +105,7 @@ def main(argv=None) -> int:
     date = datetime.date.today().isoformat()
     out = Path(a.out) if a.out else REPO / "benchmarks" / "results" / f"{date}-{machine_tag()}"
     out.mkdir(parents=True, exist_ok=True)
-    clips = speech_clips(2 if a.smoke else a.clips)
+    clips = dev_speech_clips(2 if a.smoke else a.clips)
     threads = [1] if a.smoke else a.threads
     runs = 2 if a.smoke else a.runs
     speed_clip = REPO / "f3edge" / "samples" / "arctic_a0007.flac"

@@ -2,46 +2,12 @@
 convergence). Always evaluated in fp32, outside autocast."""
 from __future__ import annotations
 
-import functools
-import math
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-
-def _hz_to_mel(f):
-    return 2595.0 * math.log10(1.0 + f / 700.0) if not torch.is_tensor(f) else 2595.0 * torch.log10(1.0 + f / 700.0)
-
-
-def _mel_to_hz(m: Tensor) -> Tensor:
-    return 700.0 * (10 ** (m / 2595.0) - 1.0)
-
-
-@functools.lru_cache(maxsize=16)
-def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0, fmax: float | None = None) -> Tensor:
-    """(n_mels, n_fft//2+1) triangular HTK-mel filters with unit area (Slaney normalization)."""
-    fmax = fmax or sample_rate / 2
-    freqs = torch.linspace(0, sample_rate / 2, n_fft // 2 + 1, dtype=torch.float64)
-    mels = torch.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2, dtype=torch.float64)
-    hz = _mel_to_hz(mels)
-    lower, centre, upper = hz[:-2, None], hz[1:-1, None], hz[2:, None]
-    up = (freqs[None] - lower) / (centre - lower)
-    down = (upper - freqs[None]) / (upper - centre)
-    fb = torch.clamp(torch.minimum(up, down), min=0.0)
-    fb = fb * (2.0 / (upper - lower))
-    return fb.float()
-
-
-def stft_mag(x: Tensor, n_fft: int, hop: int) -> Tensor:
-    window = torch.hann_window(n_fft, device=x.device, dtype=x.dtype)
-    spec = torch.stft(x.reshape(-1, x.shape[-1]), n_fft, hop, window=window, return_complex=True, center=True)
-    return spec.abs().clamp_min(1e-7)
-
-
-def log_mel(x: Tensor, sample_rate: int, n_fft: int, hop: int, n_mels: int) -> Tensor:
-    fb = mel_filterbank(sample_rate, n_fft, n_mels).to(x.device)
-    return torch.log(torch.clamp(fb @ stft_mag(x, n_fft, hop), min=1e-5))
+from .mel import mel_filterbank, stft_mag
 
 
 class ReconstructionLoss(nn.Module):

@@ -18,7 +18,7 @@ from f3edge.samples_path import sample
 DEFAULT_CALIBRATION = sample("asterisk_en_dir-usingkeypad.flac")   # parity runs on arctic_a0007: never the same clip
 
 
-def load_clips(paths: list[str | Path], sample_rate: int) -> list[np.ndarray]:
+def read_calibration_audio(paths: list[str | Path], sample_rate: int) -> list[np.ndarray]:
     return [read_audio(p, sample_rate) for p in paths]
 
 

@@ -24,7 +24,7 @@ class Clip:
     license: str = "-"
 
 
-def read_manifest(path: str | os.PathLike) -> list[Clip]:
+def read_corpus_manifest(path: str | os.PathLike) -> list[Clip]:
     """Read a corpus manifest; relative paths resolve against the manifest's folder."""
     path = Path(path)
     root = path.parent
@@ -62,9 +62,9 @@ def load_clips(source: str | os.PathLike) -> list[Clip]:
     """A manifest file, a folder containing manifest.tsv, or a plain folder of audio."""
     source = Path(source)
     if source.is_file():
-        return read_manifest(source)
+        return read_corpus_manifest(source)
     if (source / "manifest.tsv").is_file():
-        return read_manifest(source / "manifest.tsv")
+        return read_corpus_manifest(source / "manifest.tsv")
     if source.is_dir():
         return scan_folder(source)
     raise FileNotFoundError(f"no manifest or folder at {source}")
