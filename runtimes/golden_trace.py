@@ -16,6 +16,8 @@ A trace folder:
 
     python -m f3edge.runtimes.golden_trace --artifact exports/onnx-int8 --out tests/golden/onnx-int8
     cp exports/onnx-int8/encoder.onnx exports/onnx-int8/decoder.onnx tests/golden/onnx-int8/   # for the Swift ORT test
+    python -m f3edge.runtimes.golden_trace --manifest-cases-from tests/golden/onnx-int8/manifest.json \
+        --out tests/golden/manifest_cases.json      # the manifest rules' verdicts, for the Kotlin/Swift parsers
 """
 from __future__ import annotations
 
@@ -103,15 +105,90 @@ def record(artifact_dir: Path, out: Path, audio: np.ndarray) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m f3edge.runtimes.golden_trace", description=__doc__.splitlines()[0])
-    p.add_argument("--artifact", required=True, type=Path)
+    p.add_argument("--artifact", type=Path)
     p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--manifest-cases-from", type=Path, default=None,
+                   help="write manifest validation cases (JSON) derived from this manifest.json to --out instead")
     args = p.parse_args(argv)
+    if args.manifest_cases_from:
+        n = write_manifest_cases(args.manifest_cases_from, args.out)
+        print(f"{args.out}: {n} manifest cases", file=sys.stderr)
+        return 0
+    if args.artifact is None:
+        p.error("--artifact is required")
     sr = json.loads((args.artifact / "manifest.json").read_text())["sample_rate"]
     speech = read_audio(str(sample()), sr)
     index = record(args.artifact, args.out, speech[CLIP_OFFSET:CLIP_OFFSET + CLIP_SAMPLES].astype(np.float32))
     print(f"{args.out}: {index['encoder_calls']} encoder and {index['decoder_calls']} decoder calls, "
           f"{index['latent_frames']} latent frames, {index['decoded_samples']} samples", file=sys.stderr)
     return 0
+
+
+
+def manifest_cases(base: dict) -> list[dict]:
+    """Manifests one edit away from a real export, each with the verdict of `runtimes.manifest.validate`
+    (the one definition of the rules). The Kotlin and Swift cores must reach the same verdicts."""
+    import copy
+    from .manifest import BOUNDS, STRINGS, PARTS, ManifestError, validate
+
+    def case(name, edit):
+        m = copy.deepcopy(base)
+        edit(m)
+        try:
+            validate(copy.deepcopy(m), Path("manifest.json"))
+            valid = True
+        except ManifestError:
+            valid = False
+        # the text, not an object: a parser must see 16000.0 as written (re-serializing may turn it into 16000)
+        return {"name": name, "valid": valid, "manifest_json": json.dumps(m, separators=(",", ":"))}
+
+    def setter(*keys_and_value):
+        *keys, value = keys_and_value
+
+        def edit(m):
+            d = m
+            for k in keys[:-1]:
+                d = d[k]
+            d[keys[-1]] = value
+        return edit
+
+    cases = [case("as exported", lambda m: None)]
+    for key in ("sample_rate", "lookahead_frames"):
+        _, lo, hi = BOUNDS[key]
+        for v in (lo - 1, lo, hi, hi + 1):
+            cases.append(case(f"{key}={v}", setter(key, v)))
+    for key, bad in (("sample_rate", "16000"), ("sample_rate", 16000.0), ("lookahead_frames", True),
+                     ("format_version", 2), ("chunk_samples", 641), ("hop", 641), ("synthesis_delay_samples", 481),
+                     ("latent_dim", 65), ("model_id", ""), ("runtime", 3), ("latent_space", "")):
+        cases.append(case(f"{key}={bad!r}", setter(key, bad)))
+    for key in (*BOUNDS, *STRINGS, *PARTS, "latent_space"):
+        cases.append(case(f"no {key}", lambda m, k=key: m.pop(k)))
+    for name in ("../encoder.onnx", "/etc/passwd", "a/b.onnx", ".hidden", "", ".."):
+        cases.append(case(f"encoder file {name!r}", setter("encoder", "file", name)))
+    cases += [
+        case("encoder input chunk 641", setter("encoder", "inputs", 0, "shape", [1, 1, 641])),
+        case("decoder output [1,1,639]", setter("decoder", "outputs", 0, "shape", [1, 1, 639])),
+        case("state shape with 0", setter("encoder", "inputs", 2, "shape", [1, 0, 6])),
+        case("state shape negative", setter("decoder", "inputs", 1, "shape", [1, -64, 2])),
+        case("state in/out shapes differ", setter("encoder", "outputs", 2, "shape", [1, 128, 7])),
+        case("one output missing", lambda m: m["decoder"]["outputs"].pop()),
+        case("state shape a string", setter("encoder", "inputs", 1, "shape", "1,1,480")),
+        case("huge state", setter("encoder", "inputs", 1, "shape", [1, 1 << 13, 1 << 13])),
+    ]
+    return cases
+
+
+def write_manifest_cases(base_manifest: Path, out: Path) -> int:
+    base = json.loads(base_manifest.read_text())
+    for key in ("npu_readiness", "parity", "full_sequence", "streaming", "sizes_bytes"):   # not what the cases vary
+        base.pop(key, None)
+    for part in ("encoder", "decoder"):
+        for key in ("ops", "spec", "int8_grid_weights"):
+            base[part].pop(key, None)
+    cases = manifest_cases(base)
+    with atomic_path(out) as t:
+        Path(t).write_text(json.dumps(cases, separators=(",", ":")) + "\n")
+    return len(cases)
 
 
 if __name__ == "__main__":

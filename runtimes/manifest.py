@@ -127,10 +127,32 @@ def validate(m, path: Path, folder: Path | None = None, verify_files: bool = Tru
         for i, o in zip(p["inputs"][1:], p["outputs"][1:]):
             if i["shape"] != o["shape"]:
                 raise ManifestError(f"{path}: {part} state {i['name']} in/out shapes differ")
+    _check_contract_shapes(path, m)
+    for where, entry in _entries(m):
+        _plain_name(path, where, entry.get("file"))
     if folder is not None:
         for where, entry in _entries(m):
             _verify_file(folder, where, entry, verify_files)
     return m
+
+
+def _check_contract_shapes(path: Path, m: dict) -> None:
+    """The streaming contract's shapes: audio chunk [1,1,chunk] -> latent [1,D,1] -> audio chunk [1,1,chunk],
+    and the decoder's last state holds the synthesis delay's samples (the overlap-add tail)."""
+    chunk, dim = m["chunk_samples"], m["latent_dim"]
+    for part, side, want in (("encoder", "inputs", [1, 1, chunk]), ("encoder", "outputs", [1, dim, 1]),
+                             ("decoder", "inputs", [1, dim, 1]), ("decoder", "outputs", [1, 1, chunk])):
+        got = m[part][side][0]["shape"]
+        if got != want:
+            raise ManifestError(f"{path}: {part} {side[:-1]} {m[part][side][0]['name']} is {got}, the streaming "
+                                f"contract needs {want}")
+    tail = m["decoder"]["inputs"][-1]["shape"]
+    n = 1
+    for v in tail:
+        n *= v
+    if len(m["decoder"]["inputs"]) < 2 or n != m["synthesis_delay_samples"]:
+        raise ManifestError(f"{path}: the decoder's last state must hold synthesis_delay_samples "
+                            f"({m['synthesis_delay_samples']}) samples, it holds {n}")
 
 
 def _verify_file(folder: Path, where: str, entry: dict, verify: bool) -> None:

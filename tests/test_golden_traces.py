@@ -75,3 +75,14 @@ def test_model_files_kept_beside_a_trace_are_the_ones_its_manifest_names():
     manifest = json.loads((d / "manifest.json").read_text())
     for part in ("encoder", "decoder"):
         assert file_digest(d / manifest[part]["file"]) == (manifest[part]["sha256"], manifest[part]["bytes"])
+
+
+def test_manifest_cases_hold_the_current_rules_verdicts(tmp_path):
+    """tests/golden/manifest_cases.json carries runtimes.manifest's verdicts to the Kotlin and Swift parsers,
+    which must agree case by case; a rule change here must regenerate it (see runtimes/golden_trace.py)."""
+    from f3edge.runtimes.golden_trace import write_manifest_cases
+    write_manifest_cases(GOLDEN / "onnx-int8" / "manifest.json", tmp_path / "cases.json")
+    assert (tmp_path / "cases.json").read_text() == (GOLDEN / "manifest_cases.json").read_text(), \
+        "stale: python -m f3edge.runtimes.golden_trace --manifest-cases-from ... --out tests/golden/manifest_cases.json"
+    cases = json.loads((GOLDEN / "manifest_cases.json").read_text())
+    assert sum(c["valid"] for c in cases) >= 5 and sum(not c["valid"] for c in cases) >= 30

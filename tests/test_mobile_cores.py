@@ -36,5 +36,5 @@ def test_swift_core_passes_swift_test():
                        text=True, timeout=1200)
     out = "\n".join(line for line in (p.stdout + p.stderr).splitlines() if not line.startswith("Schema error"))
     assert p.returncode == 0 and not re.search(r"with [1-9]\d* failures?", out), out[-3000:]
-    for suite in ("GoldenTraceTests", "ManifestTests") + (("OnnxRuntimeStreamingTests",) if REQUIRED else ()):
+    for suite in ("GoldenTraceTests", "ManifestTests", "ManifestCasesTests") + (("OnnxRuntimeStreamingTests",) if REQUIRED else ()):
         assert f"Test Suite '{suite}' passed" in out, f"{suite} did not run: {out[-2000:]}"

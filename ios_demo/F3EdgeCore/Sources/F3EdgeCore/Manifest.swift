@@ -41,17 +41,27 @@ public struct StreamManifest {
     public let encoder: PartSpec
     public let decoder: PartSpec
 
+    // The rules of f3edge.runtimes.manifest (BOUNDS, STRINGS), mirrored; tests/golden/manifest_cases.json
+    // holds that module's verdicts and ManifestCasesTests checks this parser reaches the same ones.
+    static let requiredStrings = ["model_id", "checkpoint_sha256", "target", "runtime", "precision"]
+
     public init(json data: Data) throws {
         guard let m = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw ManifestError("manifest.json is not a JSON object")
         }
         let version = try Self.int(m, "format_version", 1, 1000)
         guard version == Self.formatVersion else { throw ManifestError("unsupported manifest format_version \(version)") }
-        sampleRate = try Self.int(m, "sample_rate", 4000, 384_000)
-        chunkSamples = try Self.int(m, "chunk_samples", 1, sampleRate)
+        sampleRate = try Self.int(m, "sample_rate", 8000, 192_000)
+        let hop = try Self.int(m, "hop", 1, 96_000)
+        chunkSamples = try Self.int(m, "chunk_samples", 1, 96_000)
+        guard chunkSamples == hop else { throw ManifestError("chunk_samples must equal hop (one step = one latent frame)") }
         latentDim = try Self.int(m, "latent_dim", 1, 4096)
-        lookaheadFrames = try Self.int(m, "lookahead_frames", 0, 64)
-        synthesisDelaySamples = try Self.int(m, "synthesis_delay_samples", 0, 64 * chunkSamples)
+        lookaheadFrames = try Self.int(m, "lookahead_frames", 0, 8)
+        synthesisDelaySamples = try Self.int(m, "synthesis_delay_samples", 0, 96_000)
+        guard synthesisDelaySamples < 16 * hop else {
+            throw ManifestError("synthesis_delay_samples \(synthesisDelaySamples) is implausible for hop \(hop)")
+        }
+        for key in Self.requiredStrings { _ = try Self.string(m, key) }
         modelId = try Self.string(m, "model_id")
         runtime = try Self.string(m, "runtime")
         precision = try Self.string(m, "precision")
@@ -82,6 +92,7 @@ public struct StreamManifest {
         guard let n = raw as? NSNumber else { return nil }
         let type = String(cString: n.objCType)
         if type == "c" || type == "B" { return nil }   // a JSON boolean
+        if type == "d" || type == "f" { return nil }   // a JSON number written with a fraction or exponent
         let d = n.doubleValue
         guard d.rounded() == d, abs(d) < 1e15 else { return nil }
         return n.intValue

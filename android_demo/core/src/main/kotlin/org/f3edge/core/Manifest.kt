@@ -36,18 +36,29 @@ class StreamManifest(
     val decoder: PartSpec,
 ) {
     companion object {
+        // The rules of f3edge.runtimes.manifest (BOUNDS, STRINGS), mirrored; tests/golden/manifest_cases.json
+        // holds that module's verdicts and ManifestCasesTest checks this parser reaches the same ones.
         const val FORMAT_VERSION = 1
         const val MAX_TENSOR_ELEMENTS = 1 shl 24
-        const val MIN_SAMPLE_RATE = 4000
-        const val MAX_SAMPLE_RATE = 384000
+        const val MIN_SAMPLE_RATE = 8000
+        const val MAX_SAMPLE_RATE = 192000
+        const val MAX_CHUNK = 96000
+        const val MAX_LOOKAHEAD = 8
+        val REQUIRED_STRINGS = listOf("model_id", "checkpoint_sha256", "target", "runtime", "precision")
 
         fun parse(json: String): StreamManifest {
             val m = try { JSONObject(json) } catch (e: Exception) { throw ManifestException("manifest.json is not a JSON object") }
             val version = int(m, "format_version", 1, 1000)
             if (version != FORMAT_VERSION) throw ManifestException("unsupported manifest format_version $version")
             val sampleRate = int(m, "sample_rate", MIN_SAMPLE_RATE, MAX_SAMPLE_RATE)
-            val chunk = int(m, "chunk_samples", 1, sampleRate)
+            val hop = int(m, "hop", 1, MAX_CHUNK)
+            val chunk = int(m, "chunk_samples", 1, MAX_CHUNK)
+            if (chunk != hop) throw ManifestException("chunk_samples must equal hop (one step = one latent frame)")
             val dim = int(m, "latent_dim", 1, 4096)
+            val lookahead = int(m, "lookahead_frames", 0, MAX_LOOKAHEAD)
+            val delay = int(m, "synthesis_delay_samples", 0, MAX_CHUNK)
+            if (delay >= 16 * hop) throw ManifestException("synthesis_delay_samples $delay is implausible for hop $hop")
+            for (key in REQUIRED_STRINGS) string(m, key)
             val manifest = StreamManifest(
                 modelId = string(m, "model_id"),
                 runtime = string(m, "runtime"),
@@ -55,9 +66,9 @@ class StreamManifest(
                 latentSpace = if (m.has("latent_space")) string(m, "latent_space") else "f3-v1",
                 sampleRate = sampleRate,
                 chunkSamples = chunk,
-                lookaheadFrames = int(m, "lookahead_frames", 0, 64),
+                lookaheadFrames = lookahead,
                 latentDim = dim,
-                synthesisDelaySamples = int(m, "synthesis_delay_samples", 0, 64 * chunk),
+                synthesisDelaySamples = delay,
                 encoder = part(m, "encoder"),
                 decoder = part(m, "decoder"),
             )
@@ -123,9 +134,9 @@ class StreamManifest(
                 if (!p.inputs[k].shape.contentEquals(p.outputs[k].shape))
                     throw ManifestException("$label state ${p.inputs[k].name} goes in as ${p.inputs[k].shape.toList()} but comes out as ${p.outputs[k].shape.toList()}")
         }
-        val tail = decoder.states.last()
-        if (tail.numel != synthesisDelaySamples)
-            throw ManifestException("decoder's last state holds ${tail.numel} samples, synthesis_delay_samples is $synthesisDelaySamples")
+        val tail = decoder.states.lastOrNull()
+        if (tail == null || tail.numel != synthesisDelaySamples)
+            throw ManifestException("decoder's last state holds ${tail?.numel} samples, synthesis_delay_samples is $synthesisDelaySamples")
     }
 
     private fun expect(t: TensorSpec, shape: IntArray, what: String) {
