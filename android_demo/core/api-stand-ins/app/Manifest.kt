@@ -1,0 +1,7 @@
+package android
+
+object Manifest {
+    object permission {
+        const val RECORD_AUDIO = "android.permission.RECORD_AUDIO"
+    }
+}
