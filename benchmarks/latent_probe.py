@@ -11,10 +11,8 @@ L1). A lower number means the latents hold more of the fine spectral detail a de
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,6 +22,8 @@ import f3edge
 from f3edge.audio import read_audio
 from f3edge.data import load_clips, training_split
 from f3edge.mel import log_mel
+
+from .json_out import emit
 
 N_MELS, MEL_FFT, MEL_HOP = 80, 1024, 160
 NATS_TO_DB = 10 / np.log(10)
@@ -115,11 +115,7 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     result = probe(a.model, a.train_data, a.dev, a.train_clips, a.steps, log=lambda m: print(m, file=sys.stderr))
-    text = json.dumps(result, indent=1)
-    print(text)
-    if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(text + "\n")
+    emit(result, a.json)
     return 0
 
 

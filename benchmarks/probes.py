@@ -14,7 +14,6 @@ encoder, and each representation checkpoint passed with --representation NAME=PA
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -26,6 +25,8 @@ import f3edge
 from f3edge.audio import read_audio
 from f3edge.data import load_clips
 from f3edge.mel import log_mel
+
+from .json_out import emit
 
 T95_N3 = 4.303   # Student t, 2 degrees of freedom
 
@@ -164,11 +165,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(a.threads)
     reps = dict(item.split("=", 1) for item in a.representation)
     r = run_lid(a.model, reps, a.corpus, split=a.split, log=lambda m: print(m, file=sys.stderr))
-    print(to_markdown(r))
-    if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps(r, indent=1) + "\n")
-        Path(a.json).with_suffix(".md").write_text(to_markdown(r))
+    emit(r, a.json, markdown=to_markdown(r))
     return 0
 
 

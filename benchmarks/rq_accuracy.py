@@ -8,9 +8,7 @@ training code" on the same alignment.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,6 +18,8 @@ from f3edge.audio import read_audio
 from f3edge.data import load_clips, training_split
 from f3edge.representation import load_representer
 from f3edge.training.rq_mtp import aligned, baseline_accuracies
+
+from .json_out import emit
 
 
 def codes_and_logits(tok, rep, model, path: str):
@@ -76,11 +76,7 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     r = measure(a.representation, a.model, a.dev, a.train_data)
-    text = json.dumps(r, indent=1)
-    print(text)
-    if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(text + "\n")
+    emit(r, a.json)
     return 0
 
 

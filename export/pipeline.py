@@ -25,7 +25,6 @@ from f3edge.runtimes.torch_runner import TorchRunner
 from .parity import ParityReport, measure_parity
 from .steps import DecoderStep, EncoderStep
 
-TARGETS = tuple(targets.TARGETS)
 
 
 class ExportError(Exception):

@@ -32,10 +32,10 @@ def runner_class(runtime: str):
 def make_runner(path: Path, manifest: dict, part: str, threads: int = 0):
     runtime = manifest["runtime"]
     file = path / manifest[part]["file"]
-    cls = runner_class(runtime)
-    t = targets.BY_RUNTIME[runtime]
-    if t.apple_only and platform.system() != "Darwin":
+    t = targets.BY_RUNTIME.get(runtime)
+    if t is not None and t.apple_only and platform.system() != "Darwin":
         raise ManifestError(f"{path}: the {runtime} runtime runs only on Apple platforms")
+    cls = runner_class(runtime)
     if t.aborts_on_bad_files:
         from .preflight import ensure_loads
         ensure_loads(runtime, file, manifest[part])

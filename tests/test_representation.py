@@ -119,9 +119,9 @@ def test_a_teacher_of_another_latent_space_is_refused(tmp_path):
 
 @pytest.fixture(scope="module")
 def small_repr(tmp_path_factory):
-    from f3edge.representation import save_representation
+    from f3edge.checkpoint import save_checkpoint
     torch.manual_seed(0)
-    return save_representation(RepresentationModel(RepresentationConfig(**{**SMALL.__dict__, "name": "small"})),
+    return save_checkpoint(RepresentationModel(RepresentationConfig(**{**SMALL.__dict__, "name": "small"})),
                                tmp_path_factory.mktemp("repr") / "model", {"recipe": "repr"})
 
 

@@ -428,9 +428,6 @@ class Trainer:
                 "world_size": self.world, "recipe": self.recipe}
         if self.teacher is not None:
             meta["teacher_sha256"] = self.teacher_sha
-        if self.repr:
-            from ..representation import save_representation
-            return save_representation(self.ema.shadow, self.out / "model", meta)
         if self.cfg.init_from:   # lineage: what this run started from, and the totals including it
             prior = self.init_meta
             meta.update(init_sha256=self.init_sha, frozen=list(self.cfg.freeze),
