@@ -232,3 +232,37 @@ def test_the_gpu_recipe_runs_end_to_end_through_torchrun_on_cpu_at_one_step(tiny
     meta = json.loads((tmp_path / "gpu" / "model" / "meta.json").read_text())
     assert meta["train_steps"] == 1 and meta["init_sha256"]
     assert json.loads((tmp_path / "gpu" / "model" / "config.json").read_text())["latent_space"] == "f3-v2"
+
+
+def test_dev_scoring_logs_every_n_steps_and_keeps_the_best_pesq_weights(tiny_setup):
+    """`eval_every` scores the EMA weights on dev speech; out/best holds the weights of the best PESQ row, and
+    a resumed run keeps the rows up to its checkpoint."""
+    from f3edge.checkpoint import load_checkpoint
+    d = tiny_setup
+    cfg = json.loads((d / "train.json").read_text())
+    (d / "dev.json").write_text(json.dumps(dict(cfg, steps=4, eval_every=2, eval_data=str(d / "data"),
+                                                eval_every_nth_clip=2)))
+    p = f3("train", "--config", d / "dev.json", "--out", d / "dev")
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    rows = list(csv.DictReader(open(d / "dev" / "eval_log.csv")))
+    assert [int(r["step"]) for r in rows] == [2, 4] and all(int(r["files"]) == 2 for r in rows)
+    best = max(rows, key=lambda r: float(r["pesq_wb"]))
+    meta = load_checkpoint(d / "dev" / "best").meta
+    assert meta["train_steps"] == int(best["step"])
+    assert abs(meta["dev_scores"]["pesq_wb"] - float(best["pesq_wb"])) < 1e-9
+
+    (d / "dev_more.json").write_text(json.dumps(dict(cfg, steps=6, eval_every=2, eval_data=str(d / "data"),
+                                                     eval_every_nth_clip=2)))
+    p = f3("train", "--config", d / "dev_more.json", "--out", d / "dev")
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    assert [int(r["step"]) for r in csv.DictReader(open(d / "dev" / "eval_log.csv"))] == [2, 4, 6]
+
+
+def test_dev_scoring_without_dev_data_is_a_config_error(tiny_setup):
+    d = tiny_setup
+    cfg = json.loads((d / "train.json").read_text())
+    (d / "dev_bad.json").write_text(json.dumps(dict(cfg, eval_every=2)))
+    p = f3("train", "--config", d / "dev_bad.json", "--out", d / "dev_bad")
+    assert p.wait(timeout=300) == 2
+    err = p.stderr.read()
+    assert "eval_data" in err and "Traceback" not in err

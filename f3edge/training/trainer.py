@@ -208,6 +208,13 @@ class Trainer:
             self.disc_wrapped = (nn.parallel.DistributedDataParallel(self.disc) if self.world > 1 else self.disc)
         self.step = 0
         self.elapsed = 0.0
+        self.dev = None
+        if cfg.eval_every and self.is_main:
+            if self.repr or not cfg.eval_data:
+                raise TrainingConfigError("eval_every scores an autoencoder or student on eval_data (dev speech)")
+            from .dev_eval import DevEvaluator
+            self.dev = DevEvaluator(cfg.eval_data, cfg.eval_every_nth_clip, self.signal.sample_rate,
+                                    self.out / "eval_log.csv")
         self._resume()
 
     def _load_initial_weights(self, path) -> str:
@@ -294,6 +301,8 @@ class Trainer:
         self.step, self.elapsed = s["step"], s["elapsed"]
         if self.is_main:
             self._truncate_log(self.step)
+            if self.dev is not None:
+                self.dev.truncate(self.step)
             print(f"resumed from {self.state_dir} at step {self.step}", file=sys.stderr)
 
     def _truncate_log(self, step: int) -> None:
@@ -404,6 +413,8 @@ class Trainer:
                             print(f"step {self.step} " + " ".join(f"{k}={v:.4g}" for k, v in mean.items()
                                                                     if k in ("loss", "mel", "stft", "latent_snr_db")),
                                   file=sys.stderr, flush=True)
+                if self.dev is not None and self.step % cfg.eval_every == 0:
+                    self._score_dev(time.process_time() - cpu_start)
                 if self.step % cfg.ckpt_every == 0:
                     self.save()
                 if cfg.time_limit_minutes and time.time() - session_start > cfg.time_limit_minutes * 60:
@@ -422,8 +433,23 @@ class Trainer:
             result = self.export()
         return result
 
+    def _score_dev(self, cpu_s: float) -> None:
+        """Score the EMA weights on dev speech; keep them in out/best when they beat every earlier score."""
+        from ..checkpoint import LoadedModel
+        from ..tokenizer import Tokenizer
+        shadow = self.ema.shadow
+        scored = copy.deepcopy(shadow).float().cpu()   # scoring runs on the CPU whatever the training device
+        scores = self.dev.score(Tokenizer(LoadedModel(scored, self.model_cfg, "training", {}, self.out)))
+        if self.dev.record(self.step, cpu_s, scores):
+            save_checkpoint(shadow, self.out / "best", self._meta() | {"dev_scores": scores})
+        print(f"step {self.step} dev PESQ-wb {scores['pesq_wb']:.3f} STOI {scores['stoi']:.3f} "
+              f"(best {self.dev.best:.3f})", file=sys.stderr, flush=True)
+
     def export(self) -> Path:
         """EMA weights -> a safetensors checkpoint folder `out/model`."""
+        return save_checkpoint(self.ema.shadow, self.out / "model", self._meta())
+
+    def _meta(self) -> dict:
         meta = {"train_steps": self.step, "train_cpu_seconds": round(self.elapsed, 1),
                 "world_size": self.world, "recipe": self.recipe}
         if self.teacher is not None:
@@ -434,7 +460,7 @@ class Trainer:
                         total_train_steps=self.step + prior.get("total_train_steps", prior.get("train_steps", 0)),
                         total_train_cpu_seconds=round(self.elapsed + prior.get(
                             "total_train_cpu_seconds", prior.get("train_cpu_seconds", 0.0)), 1))
-        return save_checkpoint(self.ema.shadow, self.out / "model", meta)
+        return meta
 
     def _tensorboard(self):
         if not self.is_main:
