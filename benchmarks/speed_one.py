@@ -90,16 +90,14 @@ def main() -> None:
             from f3edge.runtimes import open as open_artifact
             art = open_artifact(a.path, threads=a.threads)
             enc_runner, dec_runner = art.runner("encoder"), art.runner("decoder")
-            man = art.manifest
-            enc_inputs, dec_inputs = man["encoder"]["inputs"], man["decoder"]["inputs"]
-            hop = man["chunk_samples"]
+            contract = art.manifest.contract
         else:
             import f3edge
             from benchmarks.torch_reference import torch_artifact
             art = torch_artifact(f3edge.load(a.path), a.precision)
             enc_runner, dec_runner = art.runner("encoder"), art.runner("decoder")
-            enc_inputs, dec_inputs = art.manifest["encoder"]["inputs"], art.manifest["decoder"]["inputs"]
-            hop = art.manifest["chunk_samples"]
+            contract = art.manifest.contract
+        enc_inputs, dec_inputs, hop = contract.encoder_inputs, contract.decoder_inputs, contract.chunk_samples
         load_s = time.perf_counter() - t0
         frames = [x[i:i + hop].reshape(1, 1, hop) for i in range(0, len(x) // hop * hop, hop)]
         enc_lat, dec_lat, feats = [], [], []

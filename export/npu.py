@@ -35,10 +35,11 @@ def fp16_latent_snr(step_encoder, tok, clip: np.ndarray) -> float:
     from .coreml import _Fp16
     import copy
     sim = _Fp16(copy.deepcopy(step_encoder))
-    inputs, outputs = step_encoder.io()
-    manifest = {"encoder": {"inputs": [t.to_dict() for t in inputs]}, "chunk_samples": tok.hop,
-                "latent_dim": tok.latent_dim, "lookahead_frames": tok.cfg.lookahead}
-    with EncoderSession(TorchRunner(sim), manifest) as s:
+    from dataclasses import replace
+    from f3edge.runtimes.eager import streaming_contract
+    inputs, _ = step_encoder.io()
+    contract = replace(streaming_contract(tok.model), encoder_inputs=tuple(t.to_dict() for t in inputs))
+    with EncoderSession(TorchRunner(sim), contract) as s:
         z = np.concatenate([s.push(clip), s.flush()])
     ref = tok.encode(clip)
     return snr_db(ref, z[: len(ref)])

@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,8 @@ from f3edge import __version__, targets
 from f3edge.errors import F3EdgeInputError
 from f3edge.tokenizer import Tokenizer
 from f3edge.runtimes import make_runner
-from f3edge.runtimes.manifest import FORMAT_VERSION, seal, write_manifest
+from f3edge.runtimes.eager import streaming_contract
+from f3edge.runtimes.manifest import Manifest
 from f3edge.runtimes.session import Artifact as _Artifact
 from f3edge.runtimes.torch_runner import TorchRunner
 
@@ -36,31 +38,17 @@ def target_module(target: str):
     return importlib.import_module(f"f3edge.export.{targets.get(target).name.replace('-', '_')}")
 
 
-def build_manifest(tok: Tokenizer, target: str, runtime: str, precision: str, parts: dict, steps: dict) -> dict:
-    s = tok.cfg.signal
-    man = {
-        "format_version": FORMAT_VERSION, "f3edge_version": __version__,
-        "model_id": tok.model_id, "checkpoint_sha256": tok.sha256, "latent_space": tok.cfg.latent_space,
-        "target": target, "runtime": runtime, "precision": precision,
-        "sample_rate": s.sample_rate, "hop": s.latent_hop, "chunk_samples": s.latent_hop,
-        "frame_rate_hz": s.frame_rate, "lookahead_frames": tok.cfg.lookahead, "latent_dim": s.latent_dim,
-        "latent_normalization": "per-frame channel normalization: each latent frame has zero mean and unit "
-                                "variance over its latent_dim channels",
-        "synthesis_delay_samples": s.synthesis_delay,
-        "streaming": {
-            "encoder": "feed chunk_samples of mono float audio per call; the first lookahead_frames outputs are "
-                       "warm-up (discard); at end of stream pad the last chunk with zeros and run lookahead_frames "
-                       "zero chunks",
-            "decoder": "feed one latent frame per call; drop the first synthesis_delay_samples output samples; "
-                       "at end of stream the last state tensor holds the final synthesis_delay_samples",
-            "state": "start every state at zeros; pass each new_state_i back as state_i on the next call",
-        },
-    }
+def build_manifest(tok: Tokenizer, target: str, runtime: str, precision: str, parts: dict, steps: dict) -> Manifest:
+    entries = {}
     for part, info in parts.items():
         inputs, outputs = steps[part].io()
-        man[part] = {"file": info.pop("file"), "inputs": [t.to_dict() for t in inputs],
-                     "outputs": [t.to_dict() for t in outputs], **info}
-    return man
+        entries[part] = {"file": info.pop("file"), "inputs": [t.to_dict() for t in inputs],
+                         "outputs": [t.to_dict() for t in outputs], **info}
+    contract = replace(streaming_contract(tok.model), encoder_inputs=tuple(entries["encoder"]["inputs"]),
+                       decoder_inputs=tuple(entries["decoder"]["inputs"]))
+    return Manifest(model_id=tok.model_id, checkpoint_sha256=tok.sha256, latent_space=tok.cfg.latent_space,
+                    target=target, runtime=runtime, precision=precision, contract=contract, parts=entries,
+                    reports={"f3edge_version": __version__})
 
 
 def calibration_clips(tok: Tokenizer, calibration: list[Path] | None) -> list[np.ndarray]:
@@ -74,14 +62,14 @@ def calibration_inputs(tok: Tokenizer, clips: list[np.ndarray]) -> dict:
     return record_step_inputs(tok.model, clips)
 
 
-def _full_sequence(tok: Tokenizer, folder: Path, manifest: dict, precision: str, calib_clips: list[np.ndarray] | None,
+def _full_sequence(tok: Tokenizer, folder: Path, manifest: Manifest, precision: str, calib_clips: list[np.ndarray] | None,
                    recipe: str, parity_clips: list[np.ndarray]) -> dict:
     """ONNX only: offline models with a dynamic frame count, under the same parity threshold."""
     from f3edge.runtimes.onnxruntime_runner import OnnxFullSequence
     from .full_sequence import export_onnx, measure_full_parity
     from .parity import THRESHOLDS
     spec = export_onnx(tok.model, folder, precision, calib_clips, recipe)
-    manifest["full_sequence"] = spec
+    manifest.full_sequence = spec
     parity = measure_full_parity(OnnxFullSequence(folder, manifest), tok, parity_clips)
     parity["min_latent_snr_db"] = THRESHOLDS[precision][0]
     parity["passed"] = bool(parity["latent_snr_db"] >= parity["min_latent_snr_db"])
@@ -116,33 +104,33 @@ def export_target(tok: Tokenizer, target: str, precision: str, out_dir: Path, pa
         t0 = time.time()
         parts = {p: mod.build(steps[p], tmp, p, precision, calib[p] if calib else None, recipe) for p in steps}
         manifest = build_manifest(tok, t.name, t.runtime, precision, parts, steps)
-        manifest["export_seconds"] = round(time.time() - t0, 1)
+        reports = manifest.reports
+        reports["export_seconds"] = round(time.time() - t0, 1)
         if simulated:
             from .coreml import simulate
-            sim = {p: simulate(steps[p], precision, tmp / manifest[p]["file"] if t.weights_readable else None)
+            sim = {p: simulate(steps[p], precision, tmp / manifest.parts[p]["file"] if t.weights_readable else None)
                    for p in steps}
             artifact = _Artifact(tmp, manifest, lambda _p, _m, part: TorchRunner(sim[part]))
-            manifest["parity_runtime"] = ("PyTorch simulation of the device: fp16 arithmetic" +
+            reports["parity_runtime"] = ("PyTorch simulation of the device: fp16 arithmetic" +
                                           (", with the W8 weights materialized from the saved package"
                                            if precision == "int8" else "") + " (Core ML cannot predict on Linux)")
             if precision == "int8" and t.weights_readable:
-                manifest["w8_weights_materialized"] = {p: list(sim[p].w8_matched) for p in steps}
+                reports["w8_weights_materialized"] = {p: list(sim[p].w8_matched) for p in steps}
         else:
             artifact = _Artifact(tmp, manifest, make_runner)
-            manifest["parity_runtime"] = manifest["runtime"]
+            reports["parity_runtime"] = manifest.runtime
         try:
             report = measure_parity(artifact, tok, parity_clips, precision)
         except F3EdgeInputError as e:   # the runtime refused an artifact we just built: an export failure
             raise ExportError(f"{target}-{precision}: the runtime cannot run the artifact: {e}") from None
-        manifest["parity"] = report.to_dict()
+        reports["parity"] = report.to_dict()
         full = (_full_sequence(tok, tmp, manifest, precision, calib_clips, recipe, parity_clips)
                 if t.full_sequence else None)
-        manifest["sizes_bytes"] = {p: _size(tmp / manifest[p]["file"]) for p in steps}
+        reports["sizes_bytes"] = {p: _size(tmp / manifest.parts[p]["file"]) for p in steps}
         from .npu import report as npu_report
-        manifest["npu_readiness"] = {p: npu_report(target, dict(manifest[p], name=p), steps[p], tok,
+        reports["npu_readiness"] = {p: npu_report(target, dict(manifest.parts[p], name=p), steps[p], tok,
                                                    parity_clips[0] if p == "encoder" else None) for p in steps}
-        seal(tmp, manifest)
-        write_manifest(tmp, manifest)
+        manifest.seal(tmp).write(tmp)
         if not report.passed:
             raise ExportError(f"{target}-{precision}: parity FAILED: {report.summary()}")
         if full is not None and not full["passed"]:

@@ -45,62 +45,29 @@ def _progress(total: float | None, unit: str):
     return tqdm(total=total, unit=unit, dynamic_ncols=True, leave=False)
 
 
-def _encode_file(tok, path: str) -> tuple[np.ndarray, int]:
-    """Stream a file through the encoder in blocks (bounded memory). Returns latents and sample count."""
-    from .audio import audio_info, iter_audio_blocks, read_audio
-    from .errors import AudioTooShort
-    if not tok.is_streaming:
-        x = read_audio(path, tok.sample_rate, min_samples=tok.hop)
-        return tok.encode(x), len(x)
-    info = audio_info(path)
-    bar = _progress(info.frames / info.samplerate, "s")
-    parts, n = [], 0
-    with tok.stream() as s:
-        for block in iter_audio_blocks(path, tok.sample_rate):
-            parts.append(s.push(block))
-            n += len(block)
-            if bar is not None:
-                bar.update(len(block) / tok.sample_rate)
-        if n < tok.hop:
-            raise AudioTooShort(f"{path}: {n} samples at {tok.sample_rate} Hz is shorter than one frame "
-                                f"({tok.hop} samples)")
-        parts.append(s.flush())
-    if bar is not None:
-        bar.close()
-    from .tokenizer import check_finite_output
-    return check_finite_output(np.concatenate(parts, axis=0), "latents"), n
-
-
-class ArtifactCodec:
-    """An exported artifact behind the tokenizer interface the CLI uses (manifest-driven)."""
-
-    def __init__(self, runtime: str, artifact: str):
-        from .runtimes import open as open_artifact
-        self.art = open_artifact(artifact)
-        m = self.art.manifest
-        if m["runtime"] != targets.get(runtime).runtime:
-            raise UsageError(f"{artifact}: is a {m['runtime']} artifact, not {runtime}")
-        self.sample_rate, self.hop, self.latent_dim = m["sample_rate"], m["chunk_samples"], m["latent_dim"]
-        self.frame_rate = m["sample_rate"] / m["hop"]
-        self.model_id, self.sha256 = m["model_id"], m["checkpoint_sha256"]
-        self.latent_space = m["latent_space"]
-        self.is_streaming = True
-        self.art.runner("encoder"), self.art.runner("decoder")   # load now: bad artifacts fail before any work
-
-    def stream(self):
-        return self.art.encoder()
-
-    def decode(self, z, num_samples=None):
-        return self.art.decode(z, num_samples)
+def _encode_file(codec, path: str) -> tuple[np.ndarray, int]:
+    from .audio import audio_info
+    from .tokenizer import encode_file
+    bar = _progress(audio_info(path).duration, "s") if codec.is_streaming else None
+    try:
+        return encode_file(codec, path, bar.update if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _load(a):
+    """The PyTorch model (--model) or an exported artifact (--runtime R --artifact DIR)."""
     if getattr(a, "artifact", None) and getattr(a, "runtime", None) in (None, "torch"):
         raise UsageError("--artifact needs --runtime (onnx, executorch, tflite, coreml)")
     if getattr(a, "runtime", None) and a.runtime != "torch":
         if not a.artifact:
             raise UsageError("--runtime needs --artifact DIR (an f3edge export folder)")
-        return ArtifactCodec(a.runtime, a.artifact)
+        from .runtimes import open as open_artifact
+        art = open_artifact(a.artifact)
+        if art.manifest.runtime != targets.get(a.runtime).runtime:
+            raise UsageError(f"{a.artifact}: is a {art.manifest.runtime} artifact, not {a.runtime}")
+        return art.load()
     from . import load
     return load(a.model)
 
@@ -116,7 +83,6 @@ def cmd_encode(a) -> int:
 
 
 def cmd_represent(a) -> int:
-    from .audio import atomic_path
     from .representation import load_representer
     out = _check_output(a.input, a.output)
     tok = _load(a)
@@ -124,11 +90,7 @@ def cmd_represent(a) -> int:
     rep.check_latent_space(tok.latent_space, tok.model_id)
     z, n = _encode_file(tok, a.input)
     feats = rep.features(z)
-    with atomic_path(out) as tmp, open(tmp, "wb") as f:
-        np.savez(f, features=feats.astype(np.float32), frame_rate=np.float64(tok.frame_rate),
-                 num_samples=np.int64(n), model_id=np.str_(tok.model_id), model_sha256=np.str_(tok.sha256),
-                 latent_space=np.str_(tok.latent_space), representation_id=np.str_(rep.model_id),
-                 representation_sha256=np.str_(rep.sha256))
+    rep.save_features(out, feats, tok, n)
     print(f"{out}: {feats.shape[0]} frames x {feats.shape[1]} features ({n / tok.sample_rate:.2f} s, "
           f"{tok.model_id} latents -> {rep.model_id})")
     return 0
@@ -156,15 +118,11 @@ def cmd_export_repr(a) -> int:
 
 def cmd_decode(a) -> int:
     from .audio import write_audio
-    from .errors import LatentFileError
-    from .latents import check_latent_space, load_latents
+    from .latents import check_decodable, load_latents
     out = _check_output(a.input, a.output)
     tok = _load(a)
     lf = load_latents(a.input, tok.latent_dim)
-    check_latent_space(lf, a.input, tok.latent_space, tok.model_id)
-    if lf.model_sha256 != tok.sha256 and not a.force:
-        raise LatentFileError(f"{a.input}: latents were made by {lf.model_id} ({lf.model_sha256[:12]}), not by "
-                              f"{tok.model_id} ({tok.sha256[:12]}); pass --force to decode anyway")
+    check_decodable(lf, a.input, tok, a.force)
     y = tok.decode(lf.latents, num_samples=lf.num_samples if lf.num_samples > 0 else None)
     write_audio(out, y, tok.sample_rate)
     print(f"{out}: {len(y) / tok.sample_rate:.2f} s at {tok.sample_rate} Hz from {len(lf.latents)} frames")

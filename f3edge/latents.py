@@ -106,3 +106,12 @@ def check_latent_space(lf: LatentFile, path, latent_space: str, model_id: str) -
     if lf.latent_space != latent_space:
         raise LatentFileError(f"{path}: latents are in latent space {lf.latent_space!r}; {model_id} decodes "
                               f"{latent_space!r}")
+
+
+def check_decodable(lf: LatentFile, path, codec, force: bool = False) -> None:
+    """`codec` (a Tokenizer or an exported artifact) decodes these latents: same latent space always, and the
+    same model unless `force` (another model of the same space decodes them, with its own quality)."""
+    check_latent_space(lf, path, codec.latent_space, codec.model_id)
+    if lf.model_sha256 != codec.sha256 and not force:
+        raise LatentFileError(f"{path}: latents were made by {lf.model_id} ({lf.model_sha256[:12]}), not by "
+                              f"{codec.model_id} ({codec.sha256[:12]}); pass --force to decode anyway")

@@ -50,6 +50,16 @@ class Representer:
     def stream(self) -> "FeatureStream":
         return FeatureStream(self)
 
+    def save_features(self, path, features: np.ndarray, codec, num_samples: int) -> None:
+        """features.npz (atomic): the features plus where they came from (the latents' model and space, this
+        encoder), so a reader can tell whose features it holds."""
+        from .audio import atomic_path
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            np.savez(f, features=features.astype(np.float32), frame_rate=np.float64(codec.frame_rate),
+                     num_samples=np.int64(num_samples), model_id=np.str_(codec.model_id),
+                     model_sha256=np.str_(codec.sha256), latent_space=np.str_(codec.latent_space),
+                     representation_id=np.str_(self.model_id), representation_sha256=np.str_(self.sha256))
+
 
 class FeatureStream:
     """push((n, D) latents) -> (n, out_dim) features; the encoder's state is carried between pushes."""

@@ -177,6 +177,29 @@ def decoder_stream(model: F3Student):
     return DecoderSession(EagerStudentRunner(model, "decoder"), streaming_contract(model))
 
 
+def encode_file(codec, path: str, on_block=None) -> tuple[np.ndarray, int]:
+    """An audio file -> (latents, samples at the model rate), streamed through `codec` (a Tokenizer or an
+    exported `runtimes.Artifact`) in blocks, so memory stays bounded on long files. `on_block(seconds)`
+    reports progress."""
+    from .audio import iter_audio_blocks, read_audio
+    from .errors import AudioTooShort
+    if not codec.is_streaming:
+        x = read_audio(path, codec.sample_rate, min_samples=codec.hop)
+        return codec.encode(x), len(x)
+    parts, n = [], 0
+    with codec.stream() as s:
+        for block in iter_audio_blocks(path, codec.sample_rate):
+            parts.append(s.push(block))
+            n += len(block)
+            if on_block is not None:
+                on_block(len(block) / codec.sample_rate)
+        if n < codec.hop:
+            raise AudioTooShort(f"{path}: {n} samples at {codec.sample_rate} Hz is shorter than one frame "
+                                f"({codec.hop} samples)")
+        parts.append(s.flush())
+    return check_finite_output(np.concatenate(parts, axis=0), "latents"), n
+
+
 def load(name_or_path: str | None = None) -> Tokenizer:
     """Load a bundled model by name (default: the bundled default student) or a checkpoint folder."""
     return Tokenizer(load_checkpoint(resolve_checkpoint_path(name_or_path)))

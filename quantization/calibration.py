@@ -1,6 +1,6 @@
 """Calibration data for static int8: the inputs each streaming step really sees on real speech.
 
-Running the eager student's streaming loop over real clips records (audio chunk, *states) for the
+Running the eager student through the streaming session engine over real clips records (audio chunk, *states) for the
 encoder and (latent frame, *states) for the decoder, so state ranges are realistic, not zeros.
 """
 from __future__ import annotations
@@ -24,16 +24,22 @@ def read_calibration_audio(paths: list[str | Path], sample_rate: int) -> list[np
 
 @torch.inference_mode()
 def record_step_inputs(student: F3Student, clips: list[np.ndarray], max_steps: int = 400) -> dict[str, list[list[np.ndarray]]]:
-    hop = student.cfg.signal.latent_hop
-    enc_inputs, dec_inputs = [], []
+    """Each step's inputs ([x, *states]) as the session engine feeds them, over every clip streamed whole
+    (pushed, then flushed). The decoder is fed every encoder output, the lookahead warm-up frames included,
+    so its states also see the start-up transient. Evenly thinned to at most about `max_steps` per part."""
+    from f3edge.runtimes.eager import EagerStudentRunner, streaming_contract
+    from f3edge.runtimes.session import DecoderSession, EncoderSession, RecordingRunner
+    contract = streaming_contract(student)
+    enc = RecordingRunner(EagerStudentRunner(student, "encoder"))
+    dec = RecordingRunner(EagerStudentRunner(student, "decoder"))
     for x in clips:
-        x = np.concatenate([x, np.zeros((-len(x)) % hop + student.cfg.lookahead * hop, np.float32)])
-        es, ds = student.encoder_init_state(1), student.decoder_init_state(1)
-        for i in range(0, len(x), hop):
-            chunk = torch.from_numpy(x[i:i + hop]).reshape(1, 1, hop)
-            enc_inputs.append([chunk.numpy().copy()] + [s.numpy().copy() for s in es])
-            z, es = student.encoder_step(chunk, es)
-            dec_inputs.append([z.numpy().copy()] + [s.numpy().copy() for s in ds])
-            _, ds = student.decoder_step(z, ds)
+        first = len(enc.calls)
+        with EncoderSession(enc, contract) as s:
+            s.push(x)
+            s.flush()
+        with DecoderSession(dec, contract) as s:
+            s.push(np.stack([outputs[0].reshape(-1) for _, outputs in enc.calls[first:]]))
+            s.flush()
+    enc_inputs, dec_inputs = [i for i, _ in enc.calls], [i for i, _ in dec.calls]
     step = max(1, len(enc_inputs) // max_steps)
     return {"encoder": enc_inputs[::step], "decoder": dec_inputs[::step]}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from f3edge import targets
 
-from .manifest import ManifestError, read_manifest, write_manifest
+from .manifest import Manifest, ManifestError, StreamingContract, read_manifest
 from .session import Artifact, DecoderSession, EncoderSession
 
 RUNTIMES = tuple(targets.BY_RUNTIME)
@@ -29,17 +29,18 @@ def runner_class(runtime: str):
     return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
 
 
-def make_runner(path: Path, manifest: dict, part: str, threads: int = 0):
-    runtime = manifest["runtime"]
-    file = path / manifest[part]["file"]
+def make_runner(path: Path, manifest: Manifest, part: str, threads: int = 0):
+    runtime = manifest.runtime
+    spec = manifest.parts[part]
+    file = path / spec["file"]
     t = targets.BY_RUNTIME.get(runtime)
     if t is not None and t.apple_only and platform.system() != "Darwin":
         raise ManifestError(f"{path}: the {runtime} runtime runs only on Apple platforms")
     cls = runner_class(runtime)
     if t.aborts_on_bad_files:
         from .preflight import ensure_loads
-        ensure_loads(runtime, file, manifest[part])
-    return cls(file, manifest[part], threads)
+        ensure_loads(runtime, file, spec)
+    return cls(file, spec, threads)
 
 
 def open(artifact_dir: str | Path, threads: int = 0) -> Artifact:  # noqa: A001 - mirrors builtins.open on purpose
@@ -48,5 +49,5 @@ def open(artifact_dir: str | Path, threads: int = 0) -> Artifact:  # noqa: A001 
     return Artifact(path, manifest, lambda p, m, part: make_runner(p, m, part, threads))
 
 
-__all__ = ["open", "Artifact", "EncoderSession", "DecoderSession", "ManifestError", "read_manifest",
-           "write_manifest", "RUNTIMES"]
+__all__ = ["open", "Artifact", "EncoderSession", "DecoderSession", "Manifest", "ManifestError", "StreamingContract",
+           "read_manifest", "RUNTIMES"]

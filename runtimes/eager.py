@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .manifest import StreamingContract
+
 
 class EagerStudentRunner:
     frames_per_call = None   # any number of frames per call: one push is one call
@@ -20,14 +22,15 @@ class EagerStudentRunner:
         return [y.numpy()] + [s.numpy() for s in new_state]
 
 
-def streaming_contract(model) -> dict:
-    """The fields of an export manifest that the session engine reads, for an eager student."""
+def streaming_contract(model) -> StreamingContract:
+    """The streaming contract of an eager student (what its export's manifest will state)."""
     cfg, s = model.cfg, model.cfg.signal
 
-    def tensors(first: str, shape: list[int], specs) -> list[dict]:
-        return [{"name": first, "shape": shape}] + [{"name": f"state_{i}", "shape": list(t.shape)}
-                                                    for i, t in enumerate(specs)]
-    return {"sample_rate": s.sample_rate, "chunk_samples": s.latent_hop, "latent_dim": s.latent_dim,
-            "lookahead_frames": cfg.lookahead, "synthesis_delay_samples": s.synthesis_delay,
-            "encoder": {"inputs": tensors("audio", [1, 1, s.latent_hop], model.encoder_state_spec(1))},
-            "decoder": {"inputs": tensors("latent", [1, s.latent_dim, 1], model.decoder_state_spec(1))}}
+    def tensors(first: str, shape: list[int], specs) -> tuple:
+        return tuple([{"name": first, "shape": shape}] + [{"name": f"state_{i}", "shape": list(t.shape)}
+                                                          for i, t in enumerate(specs)])
+    return StreamingContract(
+        sample_rate=s.sample_rate, chunk_samples=s.latent_hop, latent_dim=s.latent_dim, lookahead_frames=cfg.lookahead,
+        synthesis_delay_samples=s.synthesis_delay,
+        encoder_inputs=tensors("audio", [1, 1, s.latent_hop], model.encoder_state_spec(1)),
+        decoder_inputs=tensors("latent", [1, s.latent_dim, 1], model.decoder_state_spec(1)))

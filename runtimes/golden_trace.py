@@ -40,17 +40,6 @@ CLIP_SAMPLES = 7_900
 CLIP_OFFSET = 8_000   # into speech, past the leading silence
 
 
-class RecordingRunner:
-    def __init__(self, runner):
-        self.runner, self.calls = runner, []
-
-    def run(self, inputs):
-        outputs = self.runner.run(inputs)
-        self.calls.append([np.asarray(x, np.float32).copy() for x in inputs] +
-                          [np.asarray(y, np.float32).copy() for y in outputs])
-        return outputs
-
-
 def _pieces(total: int, sizes: list[int]) -> list[int]:
     out, used = [], 0
     for s in sizes:
@@ -73,16 +62,16 @@ def record(artifact_dir: Path, out: Path, audio: np.ndarray) -> dict:
     manifest = art.manifest
     enc = RecordingRunner(art.runner("encoder"))
     dec = RecordingRunner(art.runner("decoder"))
-    from .session import DecoderSession, EncoderSession
+    from .session import DecoderSession, EncoderSession, RecordingRunner
     audio_pushes, pos, latents = _pieces(len(audio), AUDIO_PUSHES), 0, []
-    with EncoderSession(enc, manifest) as s:
+    with EncoderSession(enc, manifest.contract) as s:
         for n in audio_pushes:
             latents.append(s.push(audio[pos:pos + n]))
             pos += n
         latents.append(s.flush())
     z = np.concatenate(latents)
     latent_pushes, pos, decoded = _pieces(len(z), LATENT_PUSHES), 0, []
-    with DecoderSession(dec, manifest) as s:
+    with DecoderSession(dec, manifest.contract) as s:
         for n in latent_pushes:
             decoded.append(s.push(z[pos:pos + n]))
             pos += n
@@ -90,12 +79,12 @@ def record(artifact_dir: Path, out: Path, audio: np.ndarray) -> dict:
     y = np.concatenate(decoded)
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(artifact_dir / "manifest.json", out / "manifest.json")
-    index = {"artifact": artifact_dir.name, "runtime": manifest["runtime"], "audio_pushes": audio_pushes,
+    index = {"artifact": artifact_dir.name, "runtime": manifest.runtime, "audio_pushes": audio_pushes,
              "latent_pushes": latent_pushes, "encoder_calls": len(enc.calls), "decoder_calls": len(dec.calls),
              "latent_frames": int(len(z)), "decoded_samples": int(len(y)),
              "floats": {"audio.f32": _write_f32(out / "audio.f32", [audio]),
-                        "encoder_steps.f32": _write_f32(out / "encoder_steps.f32", [a for c in enc.calls for a in c]),
-                        "decoder_steps.f32": _write_f32(out / "decoder_steps.f32", [a for c in dec.calls for a in c]),
+                        "encoder_steps.f32": _write_f32(out / "encoder_steps.f32", [a for i, o in enc.calls for a in (*i, *o)]),
+                        "decoder_steps.f32": _write_f32(out / "decoder_steps.f32", [a for i, o in dec.calls for a in (*i, *o)]),
                         "latents.f32": _write_f32(out / "latents.f32", [z]),
                         "decoded.f32": _write_f32(out / "decoded.f32", [y])}}
     with atomic_path(out / "trace.json") as t:
@@ -126,16 +115,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def manifest_cases(base: dict) -> list[dict]:
-    """Manifests one edit away from a real export, each with the verdict of `runtimes.manifest.validate`
+    """Manifests one edit away from a real export, each with the verdict of `Manifest.from_dict`
     (the one definition of the rules). The Kotlin and Swift cores must reach the same verdicts."""
     import copy
-    from .manifest import BOUNDS, STRINGS, PARTS, ManifestError, validate
+    from .manifest import BOUNDS, STRINGS, PARTS, Manifest, ManifestError
 
     def case(name, edit):
         m = copy.deepcopy(base)
         edit(m)
         try:
-            validate(copy.deepcopy(m), Path("manifest.json"))
+            Manifest.from_dict(copy.deepcopy(m))
             valid = True
         except ManifestError:
             valid = False

@@ -1,13 +1,15 @@
-"""manifest.json: everything a runtime (or a phone app) needs to feed an exported model.
+"""manifest.json: everything a runtime (or a phone app) needs to feed an exported model, as one dataclass.
 
-Reading a manifest validates it as untrusted input: every number has a type and a bound, every model
-file is a plain name inside the artifact folder, and each file's sha256 and size (recorded at export by
-`seal`) are checked before any runtime sees the file.
+`Manifest` is the schema: the exporter builds one, `write` serializes it, `read` parses and validates it as
+untrusted input (every number has a type and a bound, every model file is a plain name inside the artifact
+folder, and each file's sha256 and size, recorded at export by `seal`, are checked before any runtime sees
+the file). `StreamingContract` is the part the streaming sessions read, with the push/flush rules as data.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from f3edge.errors import F3EdgeInputError
@@ -29,10 +31,163 @@ BOUNDS = {
 }
 STRINGS = ("model_id", "checkpoint_sha256", "target", "runtime", "precision")
 MAX_TENSOR_ELEMENTS = 1 << 24
+LATENT_NORMALIZATION = ("per-frame channel normalization: each latent frame has zero mean and unit variance over "
+                        "its latent_dim channels")
 
 
 class ManifestError(F3EdgeInputError):
     pass
+
+
+@dataclass(frozen=True)
+class StreamingContract:
+    """What a streaming session needs: the chunk/frame geometry, each step's inputs ([x, *states]), and the
+    push/flush rules, which `rules()` writes into the manifest as numbers (the Kotlin and Swift cores apply
+    the same ones). One encoder call takes `chunk_samples` of audio and gives one latent frame; one decoder
+    call takes one frame and gives `chunk_samples` of audio. States start at zeros and each call's
+    outputs[1:] are the next call's inputs[1:]."""
+    sample_rate: int
+    chunk_samples: int
+    latent_dim: int
+    lookahead_frames: int
+    synthesis_delay_samples: int
+    encoder_inputs: tuple = ()     # ({"name", "shape"}, ...): the audio chunk, then the encoder's states
+    decoder_inputs: tuple = ()     # the latent frame, then the decoder's states
+
+    @property
+    def encoder_warmup_frames(self) -> int:
+        """Leading encoder outputs that are warm-up, not latents (the lookahead's delay)."""
+        return self.lookahead_frames
+
+    @property
+    def encoder_flush_zero_chunks(self) -> int:
+        """Zero chunks run at end of stream (after zero-padding the last partial chunk) to emit the lookahead."""
+        return self.lookahead_frames
+
+    @property
+    def decoder_delay_samples(self) -> int:
+        """Leading decoder output samples to drop; at end of stream the last state holds this many samples."""
+        return self.synthesis_delay_samples
+
+    def rules(self) -> dict:
+        return {"encoder": {"samples_per_call": self.chunk_samples, "warmup_outputs": self.encoder_warmup_frames,
+                            "flush_pads_last_chunk_with_zeros": True,
+                            "flush_zero_chunks": self.encoder_flush_zero_chunks},
+                "decoder": {"frames_per_call": 1, "drop_leading_samples": self.decoder_delay_samples,
+                            "flush_emits_last_state": True},
+                "states": {"initial_value": 0.0, "outputs_after_the_first_feed_the_next_call": True}}
+
+
+@dataclass
+class Manifest:
+    model_id: str
+    checkpoint_sha256: str
+    latent_space: str
+    target: str
+    runtime: str
+    precision: str
+    contract: StreamingContract
+    parts: dict                    # "encoder"/"decoder" -> {"file", "inputs", "outputs", "sha256", "bytes", ...}
+    full_sequence: dict | None = None
+    reports: dict = field(default_factory=dict)   # parity, sizes, NPU readiness...: for people, not runtimes
+    format_version: int = FORMAT_VERSION
+
+    # --- the streaming geometry, by the names runtimes use ---
+    @property
+    def sample_rate(self) -> int:
+        return self.contract.sample_rate
+
+    @property
+    def hop(self) -> int:
+        return self.contract.chunk_samples
+
+    @property
+    def latent_dim(self) -> int:
+        return self.contract.latent_dim
+
+    @property
+    def frame_rate(self) -> float:
+        return self.contract.sample_rate / self.contract.chunk_samples
+
+    def entries(self) -> list[tuple[str, dict]]:
+        """Every model-file entry: the streaming steps and any full-sequence models."""
+        out = [(p, self.parts[p]) for p in PARTS]
+        if isinstance(self.full_sequence, dict):
+            out += [(f"full_sequence.{p}", self.full_sequence[p]) for p in PARTS
+                    if isinstance(self.full_sequence.get(p), dict)]
+        return out
+
+    def to_dict(self) -> dict:
+        c = self.contract
+        out = {"format_version": self.format_version, **_version_stamp(self.reports),
+               "model_id": self.model_id, "checkpoint_sha256": self.checkpoint_sha256,
+               "latent_space": self.latent_space, "target": self.target, "runtime": self.runtime,
+               "precision": self.precision, "sample_rate": c.sample_rate, "hop": c.chunk_samples,
+               "chunk_samples": c.chunk_samples, "frame_rate_hz": self.frame_rate,
+               "lookahead_frames": c.lookahead_frames, "latent_dim": c.latent_dim,
+               "latent_normalization": LATENT_NORMALIZATION, "synthesis_delay_samples": c.synthesis_delay_samples,
+               "streaming": c.rules(), **{p: self.parts[p] for p in PARTS}}
+        if self.full_sequence is not None:
+            out["full_sequence"] = self.full_sequence
+        out.update({k: v for k, v in self.reports.items() if k not in out})
+        return out
+
+    @classmethod
+    def from_dict(cls, m, path: Path = Path(MANIFEST)) -> "Manifest":
+        """Validate an untrusted manifest object (without touching any file)."""
+        _validate(m, path)
+        contract = StreamingContract(
+            sample_rate=m["sample_rate"], chunk_samples=m["chunk_samples"], latent_dim=m["latent_dim"],
+            lookahead_frames=m["lookahead_frames"], synthesis_delay_samples=m["synthesis_delay_samples"],
+            encoder_inputs=tuple(m["encoder"]["inputs"]), decoder_inputs=tuple(m["decoder"]["inputs"]))
+        _check_rules(path, m.get("streaming"), contract)
+        known = {"format_version", "model_id", "checkpoint_sha256", "latent_space", "target", "runtime",
+                 "precision", *BOUNDS, "frame_rate_hz", "latent_normalization", "streaming", *PARTS, "full_sequence"}
+        full = m.get("full_sequence")
+        return cls(model_id=m["model_id"], checkpoint_sha256=m["checkpoint_sha256"],
+                   latent_space=m.get("latent_space", DEFAULT_LATENT_SPACE), target=m["target"],
+                   runtime=m["runtime"], precision=m["precision"], contract=contract,
+                   parts={p: m[p] for p in PARTS}, full_sequence=full if isinstance(full, dict) else None,
+                   reports={k: v for k, v in m.items() if k not in known}, format_version=m["format_version"])
+
+    @classmethod
+    def read(cls, artifact_dir: str | Path, verify_files: bool = True) -> "Manifest":
+        d = Path(artifact_dir)
+        path = d / MANIFEST
+        if not d.is_dir():
+            raise ManifestError(f"{d}: no such artifact folder")
+        if not path.is_file():
+            raise ManifestError(f"{d}: no {MANIFEST} (not an f3edge export)")
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ManifestError(f"{path}: implausibly large manifest")
+        try:
+            m = json.loads(path.read_text())
+        except json.JSONDecodeError as e:
+            raise ManifestError(f"{path}: malformed JSON ({e.msg} at line {e.lineno})") from None
+        except (UnicodeDecodeError, RecursionError):
+            raise ManifestError(f"{path}: not a JSON text file") from None
+        manifest = cls.from_dict(m, path)
+        for where, entry in manifest.entries():
+            _verify_file(d, where, entry, verify_files)
+        return manifest
+
+    def seal(self, artifact_dir: str | Path) -> "Manifest":
+        """Record each model file's sha256 and size (at export, before writing)."""
+        d = Path(artifact_dir)
+        for _, entry in self.entries():
+            entry["sha256"], entry["bytes"] = file_digest(d / entry["file"])
+        return self
+
+    def write(self, artifact_dir: str | Path) -> Path:
+        from f3edge.audio import atomic_path
+        path = Path(artifact_dir) / MANIFEST
+        with atomic_path(path) as t:
+            Path(t).write_text(json.dumps(self.to_dict(), indent=2))
+        return path
+
+
+def _version_stamp(reports: dict) -> dict:
+    return {"f3edge_version": reports["f3edge_version"]} if "f3edge_version" in reports else {}
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -49,23 +204,6 @@ def file_digest(path: Path) -> tuple[str, int]:
                 h.update(block)
                 total += len(block)
     return h.hexdigest(), total
-
-
-def _entries(m: dict) -> list[tuple[str, dict]]:
-    """Every model-file entry of a manifest: the streaming steps and any full-sequence models."""
-    out = [(p, m[p]) for p in PARTS]
-    full = m.get("full_sequence")
-    if isinstance(full, dict):
-        out += [(f"full_sequence.{p}", full[p]) for p in PARTS if isinstance(full.get(p), dict)]
-    return out
-
-
-def seal(artifact_dir: str | Path, manifest: dict) -> dict:
-    """Record each model file's sha256 and size in the manifest (at export, before writing it)."""
-    d = Path(artifact_dir)
-    for _, entry in _entries(manifest):
-        entry["sha256"], entry["bytes"] = file_digest(d / entry["file"])
-    return manifest
 
 
 def _plain_name(path: Path, where: str, name) -> str:
@@ -88,7 +226,7 @@ def _check_tensor(path: Path, part: str, t) -> None:
         raise ManifestError(f"{path}: {part} tensor {t['name']} is implausibly large ({n} elements)")
 
 
-def validate(m, path: Path, folder: Path | None = None, verify_files: bool = True) -> dict:
+def _validate(m, path: Path) -> None:
     if not isinstance(m, dict):
         raise ManifestError(f"{path}: expected a JSON object")
     missing = [k for k in (*BOUNDS, *STRINGS, *PARTS) if k not in m]
@@ -108,7 +246,7 @@ def validate(m, path: Path, folder: Path | None = None, verify_files: bool = Tru
     if m["synthesis_delay_samples"] >= 16 * m["hop"]:
         raise ManifestError(f"{path}: synthesis_delay_samples {m['synthesis_delay_samples']} is implausible for "
                             f"hop {m['hop']}")
-    space = m.setdefault("latent_space", DEFAULT_LATENT_SPACE)
+    space = m.get("latent_space", DEFAULT_LATENT_SPACE)
     if not isinstance(space, str) or not space:
         raise ManifestError(f"{path}: latent_space must be a non-empty string")
     for part in PARTS:
@@ -128,12 +266,22 @@ def validate(m, path: Path, folder: Path | None = None, verify_files: bool = Tru
             if i["shape"] != o["shape"]:
                 raise ManifestError(f"{path}: {part} state {i['name']} in/out shapes differ")
     _check_contract_shapes(path, m)
-    for where, entry in _entries(m):
+    full = m.get("full_sequence")
+    entries = [(p, m[p]) for p in PARTS]
+    if isinstance(full, dict):
+        entries += [(f"full_sequence.{p}", full[p]) for p in PARTS if isinstance(full.get(p), dict)]
+    for where, entry in entries:
         _plain_name(path, where, entry.get("file"))
-    if folder is not None:
-        for where, entry in _entries(m):
-            _verify_file(folder, where, entry, verify_files)
-    return m
+
+
+def _check_rules(path: Path, written, contract: StreamingContract) -> None:
+    """The written rules must be the ones the contract's numbers give (manifests from before the rules were
+    data carry prose there, which states the same rules)."""
+    if written is None or (isinstance(written, dict) and all(isinstance(v, str) for v in written.values())):
+        return
+    if written != contract.rules():
+        raise ManifestError(f"{path}: its streaming rules disagree with its numbers (lookahead_frames, "
+                            "chunk_samples, synthesis_delay_samples)")
 
 
 def _check_contract_shapes(path: Path, m: dict) -> None:
@@ -171,27 +319,5 @@ def _verify_file(folder: Path, where: str, entry: dict, verify: bool) -> None:
         raise ManifestError(f"{f}: sha256/size do not match the manifest: corrupted or replaced model file")
 
 
-def read_manifest(artifact_dir: str | Path, verify_files: bool = True) -> dict:
-    d = Path(artifact_dir)
-    path = d / MANIFEST
-    if not d.is_dir():
-        raise ManifestError(f"{d}: no such artifact folder")
-    if not path.is_file():
-        raise ManifestError(f"{d}: no {MANIFEST} (not an f3edge export)")
-    if path.stat().st_size > MAX_MANIFEST_BYTES:
-        raise ManifestError(f"{path}: implausibly large manifest")
-    try:
-        m = json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise ManifestError(f"{path}: malformed JSON ({e.msg} at line {e.lineno})") from None
-    except (UnicodeDecodeError, RecursionError):
-        raise ManifestError(f"{path}: not a JSON text file") from None
-    return validate(m, path, d, verify_files)
-
-
-def write_manifest(artifact_dir: str | Path, manifest: dict) -> Path:
-    from f3edge.audio import atomic_path
-    path = Path(artifact_dir) / MANIFEST
-    with atomic_path(path) as t:
-        Path(t).write_text(json.dumps(manifest, indent=2))
-    return path
+def read_manifest(artifact_dir: str | Path, verify_files: bool = True) -> Manifest:
+    return Manifest.read(artifact_dir, verify_files)

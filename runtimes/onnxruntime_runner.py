@@ -43,11 +43,11 @@ class OnnxRuntimeRunner:
 class OnnxFullSequence:
     """The ONNX target's full-sequence models (dynamic frame count, no state): one call per file."""
 
-    def __init__(self, folder: Path, manifest: dict, threads: int = 0):
-        spec = manifest.get("full_sequence")
+    def __init__(self, folder: Path, manifest, threads: int = 0):
+        spec = manifest.full_sequence
         if not spec:
             raise ManifestError(f"{folder}: no full-sequence models in this artifact (the onnx target has them)")
-        self.hop = int(manifest["hop"])
+        self.hop = manifest.hop
         self.enc = _session(folder / spec["encoder"]["file"], threads)
         self.dec = _session(folder / spec["decoder"]["file"], threads)
 

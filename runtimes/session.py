@@ -1,7 +1,8 @@
-"""One streaming interface over every runtime, driven by the manifest.
+"""One streaming interface over every runtime, driven by the manifest's `StreamingContract`.
 
 A runtime only supplies `StepRunner.run(list of arrays) -> list of arrays` for one step graph;
-buffering, state threading, lookahead warm-up and synthesis-delay alignment live here, once.
+buffering, state threading, lookahead warm-up and synthesis-delay alignment live here, once, applying the
+contract's rules (`StreamingContract.rules()` is what the manifest states and the Kotlin/Swift cores mirror).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 from f3edge.errors import F3EdgeInputError
 from f3edge.streaming.session import StreamSession, drop_leading
 
-from .manifest import ManifestError
+from .manifest import Manifest, ManifestError, StreamingContract
 
 
 class StepRunner(Protocol):
@@ -25,14 +26,29 @@ class StepRunner(Protocol):
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]: ...
 
 
+class RecordingRunner:
+    """A step runner that keeps a copy of every call's inputs and outputs, one frame per call: the real
+    streaming loop's step inputs (int8 calibration) and the traces the mobile cores replay."""
+    frames_per_call = 1
+
+    def __init__(self, runner: StepRunner):
+        self.runner, self.calls = runner, []
+
+    def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        outputs = self.runner.run(inputs)
+        self.calls.append(([np.asarray(x, np.float32).copy() for x in inputs],
+                           [np.asarray(y, np.float32).copy() for y in outputs]))
+        return outputs
+
+
 def _one_call_per_push(runner) -> bool:
     return getattr(runner, "frames_per_call", 1) is None
 
 
 class _StepSession(StreamSession):
-    def __init__(self, runner: StepRunner, part: dict):
+    def __init__(self, runner: StepRunner, inputs):
         self.runner = runner
-        self.inputs = part["inputs"]
+        self.inputs = inputs
         self.state = [np.zeros(t["shape"], np.float32) for t in self.inputs[1:]]
 
     def _step(self, x: np.ndarray) -> np.ndarray:
@@ -46,12 +62,12 @@ class _StepSession(StreamSession):
 class EncoderSession(_StepSession):
     """push(pcm at the model rate) -> (n, D) latents; flush() -> the rest (zero-padded, lookahead run out)."""
 
-    def __init__(self, runner: StepRunner, manifest: dict):
-        super().__init__(runner, manifest["encoder"])
-        self.hop = manifest["chunk_samples"]
-        self.dim = manifest["latent_dim"]
-        self.lookahead = manifest["lookahead_frames"]
-        self.to_skip = self.lookahead
+    def __init__(self, runner: StepRunner, contract: StreamingContract):
+        super().__init__(runner, contract.encoder_inputs)
+        self.hop = contract.chunk_samples
+        self.dim = contract.latent_dim
+        self.flush_chunks = contract.encoder_flush_zero_chunks
+        self.to_skip = contract.encoder_warmup_frames
         self.buffer = np.zeros(0, np.float32)
 
     def _frames(self, x: np.ndarray) -> np.ndarray:
@@ -77,7 +93,7 @@ class EncoderSession(_StepSession):
 
     def flush(self) -> np.ndarray:
         self._check_open()
-        pad = (-len(self.buffer)) % self.hop + self.lookahead * self.hop
+        pad = (-len(self.buffer)) % self.hop + self.flush_chunks * self.hop
         x = np.concatenate([self.buffer, np.zeros(pad, np.float32)])
         self.buffer = np.zeros(0, np.float32)
         self.closed = True
@@ -87,10 +103,10 @@ class EncoderSession(_StepSession):
 class DecoderSession(_StepSession):
     """push((n, D) latents) -> audio aligned with the encoder input; flush() -> the last samples."""
 
-    def __init__(self, runner: StepRunner, manifest: dict):
-        super().__init__(runner, manifest["decoder"])
-        self.dim = manifest["latent_dim"]
-        self.to_skip = manifest["synthesis_delay_samples"]
+    def __init__(self, runner: StepRunner, contract: StreamingContract):
+        super().__init__(runner, contract.decoder_inputs)
+        self.dim = contract.latent_dim
+        self.to_skip = contract.decoder_delay_samples
 
     def _align(self, y: np.ndarray) -> np.ndarray:
         y, self.to_skip = drop_leading(y, self.to_skip)
@@ -115,12 +131,23 @@ class DecoderSession(_StepSession):
 
 
 class Artifact:
-    """An exported model folder. `encoder()` and `decoder()` open fresh streaming sessions."""
+    """An exported model folder. `encoder()` and `decoder()` open fresh streaming sessions; it also answers to
+    the `Tokenizer` names the file-level code uses (sample_rate, hop, model_id, stream(), decode(), ...), so an
+    artifact stands in for a PyTorch model wherever audio files are encoded or decoded."""
+    is_streaming = True
 
-    def __init__(self, path: Path, manifest: dict, make_runner):
+    def __init__(self, path: Path, manifest: Manifest, make_runner):
         self.path, self.manifest, self._make_runner = path, manifest, make_runner
         self._runners: dict[str, StepRunner] = {}
         self._runners_lock = threading.Lock()   # threads sharing an artifact load each part once
+        m = manifest
+        self.sample_rate, self.hop, self.latent_dim, self.frame_rate = m.sample_rate, m.hop, m.latent_dim, m.frame_rate
+        self.model_id, self.sha256, self.latent_space = m.model_id, m.checkpoint_sha256, m.latent_space
+
+    def load(self) -> "Artifact":
+        """Load both step models now, so a bad artifact fails before any work."""
+        self.runner("encoder"), self.runner("decoder")
+        return self
 
     def runner(self, part: str) -> StepRunner:
         with self._runners_lock:
@@ -129,15 +156,17 @@ class Artifact:
             return self._runners[part]
 
     def encoder(self) -> EncoderSession:
-        return EncoderSession(self.runner("encoder"), self.manifest)
+        return EncoderSession(self.runner("encoder"), self.manifest.contract)
 
     def decoder(self) -> DecoderSession:
-        return DecoderSession(self.runner("decoder"), self.manifest)
+        return DecoderSession(self.runner("decoder"), self.manifest.contract)
+
+    stream = encoder
 
     def full_sequence(self, threads: int = 0):
         """Offline encode/decode of whole files (dynamic length), where the target exported them (onnx)."""
         from f3edge import targets
-        if not targets.get(self.manifest["runtime"]).full_sequence or "full_sequence" not in self.manifest:
+        if not targets.get(self.manifest.runtime).full_sequence or self.manifest.full_sequence is None:
             raise ManifestError(f"{self.path}: this artifact has no full-sequence models (the onnx target has them)")
         from .onnxruntime_runner import OnnxFullSequence
         return OnnxFullSequence(self.path, self.manifest, threads)
@@ -149,7 +178,7 @@ class Artifact:
     def decode(self, z: np.ndarray, num_samples: int | None = None) -> np.ndarray:
         from f3edge.latents import validate_latents
         from f3edge.tokenizer import check_finite_output
-        z = validate_latents(z, self.manifest["latent_dim"])
+        z = validate_latents(z, self.manifest.latent_dim)
         with self.decoder() as s:
             y = check_finite_output(np.concatenate([s.push(z), s.flush()]), "decoded audio")
         return y[:num_samples] if num_samples is not None else y

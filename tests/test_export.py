@@ -100,7 +100,7 @@ def test_coreml_converts_with_matching_spec_and_simulated_fp16_parity(tok, out_d
     assert report.latent_snr_db >= 35
     # a .mlpackage is a folder: runtimes.open() verifies it by its folder digest like any model file
     art = open_artifact(path)
-    assert art.manifest["encoder"]["file"].endswith(".mlpackage") and (path / art.manifest["encoder"]["file"]).is_dir()
+    assert art.manifest.parts["encoder"]["file"].endswith(".mlpackage") and (path / art.manifest.parts["encoder"]["file"]).is_dir()
 
 
 def test_coreml_w8_simulation_reads_every_int8_weight_back_from_the_package(tok, out_dir, parity_clip):
@@ -207,12 +207,17 @@ def test_one_artifact_shared_by_four_threads_gives_the_single_thread_latents(out
 def _resealed(folder, mutate_file, rng):
     """A model file mutated and the manifest's checksum rewritten to match: what a careless or hostile
     re-packager ships, which only the loader itself can refuse."""
-    from f3edge.runtimes.manifest import seal
     from test_bad_inputs import _mutate
     path = folder / mutate_file
     path.write_bytes(_mutate(path.read_bytes(), rng))
-    m = json.loads((folder / "manifest.json").read_text())
-    (folder / "manifest.json").write_text(json.dumps(seal(folder, m)))
+    _reseal(folder)
+
+
+def _reseal(folder):
+    """Rewrite the manifest's checksums to match the files (unlike `Manifest.read`, trusting them)."""
+    from f3edge.runtimes.manifest import Manifest
+    m = Manifest.from_dict(json.loads((folder / "manifest.json").read_text()))
+    m.seal(folder).write(folder)
 
 
 def test_fuzzed_artifacts_through_the_cli_exit_0_or_2_only(out_dir, tmp_path):
@@ -263,7 +268,6 @@ def test_a_resealed_pte_that_aborts_executorchs_loader_is_one_line_and_exit_2(ou
     """Junk inserted where a .pte's segments begin shifts the XNNPACK payload: the header and a re-sealed
     checksum pass, and ExecuTorch's loader aborts the process (SIGABRT). The preflight child takes the abort."""
     import struct
-    from f3edge.runtimes.manifest import seal
     from f3edge.samples_path import sample
     if not (out_dir / "executorch-int8" / "manifest.json").exists():
         pytest.skip("executorch-int8 was not exported in this run")
@@ -274,7 +278,7 @@ def test_a_resealed_pte_that_aborts_executorchs_loader_is_one_line_and_exit_2(ou
     assert magic == b"eh00"
     junk = np.random.default_rng(0).bytes(58)
     (bad / "encoder.pte").write_bytes(data[:segment_base] + junk + data[segment_base:])
-    (bad / "manifest.json").write_text(json.dumps(seal(bad, json.loads((bad / "manifest.json").read_text()))))
+    _reseal(bad)
     bare = subprocess.run([sys.executable, "-c", BARE_EXECUTORCH_LOAD, str(bad)], capture_output=True, timeout=300)
     if bare.returncode >= 0:
         pytest.skip(f"this ExecuTorch no longer aborts on the case (exit {bare.returncode}): re-derive it")
@@ -298,7 +302,7 @@ def test_golden_trace_outputs_are_what_the_runtime_gives_on_a_fresh_export(out_d
     art = open_artifact(out_dir / name, threads=1)
     index = json.loads((golden / "trace.json").read_text())
     for part in ("encoder", "decoder"):
-        spec = art.manifest[part]
+        spec = art.manifest.parts[part]
         sizes = [int(np.prod(t["shape"])) for t in spec["inputs"] + spec["outputs"]]
         flat = np.fromfile(golden / f"{part}_steps.f32", "<f4").reshape(index[f"{part}_calls"], -1)
         runner = art.runner(part)

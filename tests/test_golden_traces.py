@@ -45,11 +45,13 @@ def test_trace_was_written_from_the_bundled_default_student(trace, tok):
 
 @pytest.mark.parametrize("trace", TRACES, ids=lambda p: p.name)
 def test_python_sessions_replay_the_trace_exactly(trace):
-    manifest = json.loads((trace / "manifest.json").read_text())
+    from f3edge.runtimes.manifest import Manifest
+    raw = json.loads((trace / "manifest.json").read_text())
+    manifest, contract = raw, Manifest.from_dict(raw).contract
     index = json.loads((trace / "trace.json").read_text())
     enc = ReplayRunner(manifest["encoder"], _f32(trace, "encoder_steps.f32"), index["encoder_calls"])
     audio, pos, z = _f32(trace, "audio.f32"), 0, []
-    with EncoderSession(enc, manifest) as s:
+    with EncoderSession(enc, contract) as s:
         for n in index["audio_pushes"]:
             z.append(s.push(audio[pos:pos + n]))
             pos += n
@@ -59,7 +61,7 @@ def test_python_sessions_replay_the_trace_exactly(trace):
     np.testing.assert_array_equal(z.reshape(-1), _f32(trace, "latents.f32"))
     dec = ReplayRunner(manifest["decoder"], _f32(trace, "decoder_steps.f32"), index["decoder_calls"])
     y, pos = [], 0
-    with DecoderSession(dec, manifest) as s:
+    with DecoderSession(dec, contract) as s:
         for n in index["latent_pushes"]:
             y.append(s.push(z[pos:pos + n]))
             pos += n

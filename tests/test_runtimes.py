@@ -34,11 +34,10 @@ def test_torch_runner_behind_the_session_equals_the_tokenizer(tok, speech_16k):
     (lambda d: d["decoder"]["outputs"].pop(), "one output per input"),
 ])
 def test_malformed_manifests_are_refused_with_a_reason(tmp_path, tok, breakage, message):
-    from f3edge.runtimes.manifest import seal
     manifest, _ = _manifest(tok)
     for part in ("encoder", "decoder"):
         (tmp_path / f"{part}.onnx").write_bytes(b"x")
-    seal(tmp_path, manifest)
+    manifest = manifest.seal(tmp_path).to_dict()
     breakage(manifest)
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ManifestError, match=message):
@@ -50,21 +49,19 @@ def test_not_json_and_missing_files_are_refused(tmp_path, tok):
     with pytest.raises(ManifestError, match="malformed JSON"):
         read_manifest(tmp_path)
     manifest, _ = _manifest(tok)
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest.to_dict()))
     with pytest.raises(ManifestError, match="artifact file missing"):
         read_manifest(tmp_path)
     with pytest.raises(ManifestError, match="no such artifact folder"):
         read_manifest(tmp_path / "nope")
 
 
-def _sealed_folder(tmp_path, tok):
-    from f3edge.runtimes.manifest import seal
+def _sealed_folder(tmp_path, tok) -> dict:
     manifest, _ = _manifest(tok)
     for part in ("encoder", "decoder"):
         (tmp_path / f"{part}.onnx").write_bytes(part.encode() * 100)
-    seal(tmp_path, manifest)
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    return manifest
+    manifest.seal(tmp_path).write(tmp_path)
+    return manifest.to_dict()
 
 
 @pytest.mark.parametrize("breakage,message", [
@@ -80,7 +77,7 @@ def _sealed_folder(tmp_path, tok):
 ])
 def test_manifest_values_paths_and_checksums_are_validated(tmp_path, tok, breakage, message):
     manifest = _sealed_folder(tmp_path, tok)
-    assert read_manifest(tmp_path)["latent_space"] == tok.cfg.latent_space
+    assert read_manifest(tmp_path).latent_space == tok.cfg.latent_space
     breakage(manifest)
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ManifestError, match=message):
@@ -97,16 +94,14 @@ def test_a_tampered_model_file_is_refused_before_any_runtime_loads_it(tmp_path, 
 
 
 def test_a_folder_artifact_such_as_an_mlpackage_is_accepted_and_checksummed(tmp_path, tok):
-    from f3edge.runtimes.manifest import seal
     manifest, _ = _manifest(tok)
     for part in ("encoder", "decoder"):
         pkg = tmp_path / f"{part}.mlpackage" / "Data"
         pkg.mkdir(parents=True)
         (pkg / "model.mlmodel").write_bytes(b"spec" + part.encode())
-        manifest[part]["file"] = f"{part}.mlpackage"
-    seal(tmp_path, manifest)
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    assert read_manifest(tmp_path)["encoder"]["file"] == "encoder.mlpackage"
+        manifest.parts[part]["file"] = f"{part}.mlpackage"
+    manifest.seal(tmp_path).write(tmp_path)
+    assert read_manifest(tmp_path).parts["encoder"]["file"] == "encoder.mlpackage"
     (tmp_path / "decoder.mlpackage" / "Data" / "model.mlmodel").write_bytes(b"other")
     with pytest.raises(ManifestError, match="corrupted or replaced"):
         read_manifest(tmp_path)
@@ -133,3 +128,19 @@ def test_one_call_per_push_and_one_call_per_frame_give_the_same_stream(tok, spee
     np.testing.assert_allclose(outs[0][0], outs[1][0], atol=1e-4)
     np.testing.assert_allclose(outs[0][1], outs[1][1], atol=1e-4)
     np.testing.assert_allclose(outs[0][0], tok.encode(x), atol=1e-4)
+
+
+def test_the_written_streaming_rules_are_numbers_that_agree_with_the_contract(tmp_path, tok):
+    """manifest.json states the push/flush rules as data the apps can read; a manifest whose rules disagree
+    with its numbers is refused, and one round trip through write/read changes nothing."""
+    manifest = _sealed_folder(tmp_path, tok)
+    rules = manifest["streaming"]
+    assert rules["encoder"]["warmup_outputs"] == rules["encoder"]["flush_zero_chunks"] == tok.cfg.lookahead
+    assert rules["encoder"]["samples_per_call"] == manifest["chunk_samples"] == tok.hop
+    assert rules["decoder"]["drop_leading_samples"] == manifest["synthesis_delay_samples"]
+    m = read_manifest(tmp_path)
+    assert m.to_dict() == manifest
+    manifest["streaming"]["encoder"]["warmup_outputs"] += 1
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match="streaming rules disagree"):
+        read_manifest(tmp_path)
