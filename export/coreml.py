@@ -107,7 +107,7 @@ def _candidates(step: torch.nn.Module):
         gamma = getattr(m, "gamma", None)
         if gamma is not None and hasattr(m, "pw2"):
             out.append((m.pw2.weight, gamma.detach()[:, :, None] if gamma.dim() == 2 else gamma.detach()))
-    # the fixed DFT bases are weights to Core ML too: W8 applies to them (exactly, if basis_bits=8)
+    # the fixed DFT bases are weights to Core ML too: W8 applies to them
     out += [(b, None) for name, b in step.named_buffers() if name.endswith("basis")]
     return out
 

@@ -46,7 +46,7 @@ def _dims(hop: int):
 
 def export_onnx(student, out: Path, precision: str, calib_clips: list[np.ndarray] | None, recipe: str) -> dict:
     """fp32, or int8 calibrated on `calib_clips` (whole clips; needed only for int8)."""
-    from .onnx import finish, quantize_int8
+    from .onnx import compact, quantize_int8
     from .steps import convert_then_quantize
     hop = student.cfg.signal.latent_hop
     enc_dims, dec_dims = _dims(hop)
@@ -67,7 +67,7 @@ def export_onnx(student, out: Path, precision: str, calib_clips: list[np.ndarray
 
         convert_then_quantize(path, convert, lambda fp32, p, ins=ins, name=name: quantize_int8(
             fp32, p, ins, calib[name], recipe), precision)
-        finish(path, precision)
+        compact(path)
         files[name] = path.name
     return {
         "encoder": {"file": files["encoder_full"], "inputs": [{"name": "audio", "shape": [1, 1, "frames*hop"],

@@ -71,48 +71,6 @@ def compact(path: Path) -> None:
     onnx.save(model, str(path))
 
 
-def finish(path: Path, precision: str) -> list[str]:
-    """The last pass over every exported ONNX file: int8-grid weights stored as int8 (int8 only), then
-    compaction. Returns the weights stored as int8."""
-    converted = store_grid_weights_int8(path) if precision == "int8" else []
-    compact(path)
-    return converted
-
-
-def store_grid_weights_int8(path: Path) -> list[str]:
-    """Float conv weights that lie on an int8 grid (the DFT bases of `basis_bits=8` models) become int8
-    initializers + DequantizeLinear: exact, and a quarter of the bytes. Returns the weights converted."""
-    import onnx
-    from onnx import helper, numpy_helper
-    from f3edge.quantization.int8_grid import find_int8_grid
-    model = onnx.load(str(path))
-    graph = model.graph
-    conv_weights = {n.input[1] for n in graph.node if n.op_type in ("Conv", "ConvTranspose") and len(n.input) > 1}
-    converted, keep, dq_nodes = [], [], []
-    for init in graph.initializer:
-        grid = None
-        if init.name in conv_weights and init.data_type == onnx.TensorProto.FLOAT:
-            grid = find_int8_grid(numpy_helper.to_array(init))
-        if grid is None or grid.values.size < 1024:   # tiny weights are not worth a node
-            keep.append(init)
-            continue
-        q, s, z = f"{init.name}_int8", f"{init.name}_scale", f"{init.name}_zero_point"
-        keep += [numpy_helper.from_array(grid.values, q), numpy_helper.from_array(np.asarray(grid.scale, np.float32), s),
-                 numpy_helper.from_array(np.zeros(grid.scale.shape, np.int8), z)]
-        dq_nodes.append(helper.make_node("DequantizeLinear", [q, s, z], [init.name], name=f"{init.name}_dequantize",
-                                         **({"axis": 0} if grid.per_row else {})))
-        converted.append(init.name)
-    if converted:
-        del graph.initializer[:]
-        graph.initializer.extend(keep)
-        nodes = dq_nodes + list(graph.node)
-        del graph.node[:]
-        graph.node.extend(nodes)
-        onnx.checker.check_model(model)
-        onnx.save(model, str(path))
-    return converted
-
-
 def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: list[list[np.ndarray]] | None,
           recipe: str = "trunk") -> dict:
     path = out / f"{name}.onnx"
@@ -120,9 +78,9 @@ def build(step: torch.nn.Module, out: Path, name: str, precision: str, calib: li
     convert_then_quantize(path, lambda p: export_step(step, p),
                           lambda fp32, p: quantize_int8(fp32, p, names, calib, recipe), precision)
     info = {"file": path.name}
-    grid = finish(path, precision)
+    compact(path)
     if precision == "int8":
-        info.update(int8_recipe=recipe, int8_grid_weights=grid)
+        info.update(int8_recipe=recipe)
     return {**info, "ops": op_summary(path)}
 
 

@@ -58,9 +58,6 @@ class NetConfig:
     coarse_blocks: int = 4        # blocks at 25 Hz, each side
     kernel: int = 7
     expansion: int = 2
-    # 8: the fixed DFT bases are rounded to a symmetric per-row int8 grid, so an int8 export stores them
-    # exactly (they are a quarter of the fp32 size and no quantization error is added). 0: exact float.
-    basis_bits: int = 0
     # "dense": the DFT as one fixed-basis conv (642 x 640 constants per direction). "fft": the same
     # transform factorized into two small linear stages (streaming/fft.py), ~5 k constants, exact in float.
     dft: str = "dense"
@@ -104,6 +101,8 @@ class ModelConfig:
             v = d.pop(key, {})
             if not isinstance(v, dict):
                 raise ValueError(f"model config '{key}' must be an object")
+            if key == "net" and v.get("basis_bits", 0) == 0:
+                v = {k: x for k, x in v.items() if k != "basis_bits"}   # written by f3edge <= 0.5: always 0
             _check_keys(sub, v, key)
             parts[key] = sub(**v)
         _check_keys(cls, d, "model config")
@@ -127,8 +126,6 @@ class ModelConfig:
             raise ValueError("a teacher has no lookahead")
         if self.net.dft not in ("dense", "fft"):
             raise ValueError(f"net.dft must be 'dense' or 'fft', not {self.net.dft!r}")
-        if self.net.basis_bits not in (0, 8):
-            raise ValueError("net.basis_bits must be 0 or 8")
         for name in ("name", "latent_space"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise ValueError(f"{name} must be a non-empty string")
@@ -144,8 +141,7 @@ BOUNDS = {
     "signal": {"sample_rate": (4000, 192000), "n_fft": (16, 8192), "stft_hop": (4, 8192), "latent_hop": (4, 96000),
                "latent_dim": (1, 1024), "compress": (0.01, 1.0)},
     "net": {"fine_channels": (1, 2048), "coarse_channels": (1, 2048), "fine_blocks": (0, 64),
-            "decoder_fine_blocks": (0, 64), "coarse_blocks": (0, 64), "kernel": (1, 63), "expansion": (1, 16),
-            "basis_bits": (0, 8)},
+            "decoder_fine_blocks": (0, 64), "coarse_blocks": (0, 64), "kernel": (1, 63), "expansion": (1, 16)},
     "": {"lookahead": (0, 2), "noise_sigma": (0.0, 10.0)},
 }
 OPTIONAL = {"decoder_fine_blocks"}

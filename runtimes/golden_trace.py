@@ -172,7 +172,7 @@ def write_manifest_cases(base_manifest: Path, out: Path) -> int:
     for key in ("npu_readiness", "parity", "full_sequence", "streaming", "sizes_bytes"):   # not what the cases vary
         base.pop(key, None)
     for part in ("encoder", "decoder"):
-        for key in ("ops", "spec", "int8_grid_weights"):
+        for key in ("ops", "spec", "int8_grid_weights"):   # int8_grid_weights: older exports
             base[part].pop(key, None)
     cases = manifest_cases(base)
     with atomic_path(out) as t:

@@ -159,35 +159,6 @@ def test_coreml_w8a8_off_macos_is_one_clear_line_and_leaves_nothing(tmp_path):
     assert not list((tmp_path / "out").glob("coreml-*"))
 
 
-def test_onnx_int8_grid_weights_are_stored_as_int8_with_identical_outputs(tmp_path):
-    """Dense-basis models with basis_bits=8: a float conv weight on a per-row int8 grid becomes int8 +
-    DequantizeLinear, a quarter of the bytes and the same numbers."""
-    import onnxruntime as ort
-    import torch
-    from f3edge.export.onnx import compact, store_grid_weights_int8
-    from f3edge.streaming import CausalSTFT
-
-    class Analysis(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.stft = CausalSTFT(640, 160, basis_bits=8)
-
-        def forward(self, x):
-            return self.stft(x)
-
-    path = tmp_path / "stft.onnx"
-    x = torch.randn(1, 1, 1600) * 0.1
-    torch.onnx.export(Analysis().eval(), (x,), str(path), dynamo=True, opset_version=18, external_data=False,
-                      input_names=["audio"], output_names=["spec"])
-    before = ort.InferenceSession(str(path)).run(None, {"audio": x.numpy()})[0]
-    size = path.stat().st_size
-    assert len(store_grid_weights_int8(path)) == 1
-    compact(path)
-    after = ort.InferenceSession(str(path)).run(None, {"audio": x.numpy()})[0]
-    assert path.stat().st_size < 0.3 * size
-    np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6)
-
-
 @pytest.mark.parametrize("name", ["onnx-int8", "executorch-int8", "tflite-int8"])
 def test_one_artifact_shared_by_four_threads_gives_the_single_thread_latents(out_dir, speech_16k, name):
     """Each thread streams its own session over the one opened artifact (shared runners)."""

@@ -68,7 +68,7 @@ def build_encoder(cfg: ModelConfig) -> StreamingSequential:
     s, n, causal = cfg.signal, cfg.net, cfg.causal
     r = s.stft_per_latent
     return StreamingSequential(
-        CausalSTFT(s.n_fft, s.stft_hop, n.basis_bits, n.dft),
+        CausalSTFT(s.n_fft, s.stft_hop, n.dft),
         SpectralFeatures(s.compress),
         make_conv(3 * s.n_bins, n.fine_channels, 1, causal),
         *[ConvNeXtBlock(n.fine_channels, n.kernel, n.expansion, causal) for _ in range(n.fine_blocks)],
@@ -87,7 +87,7 @@ def build_decoder(cfg: ModelConfig) -> StreamingSequential:
         CausalConvTranspose1d(n.coarse_channels, n.fine_channels, r, stride=r),
         *[ConvNeXtBlock(n.fine_channels, n.kernel, n.expansion, causal) for _ in range(n.decoder_fine)],
         SpectralHead(n.fine_channels, s.n_bins),
-        CausalISTFT(s.n_fft, s.stft_hop, n.basis_bits, n.dft),
+        CausalISTFT(s.n_fft, s.stft_hop, n.dft),
     )
 
 

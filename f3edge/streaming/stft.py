@@ -22,11 +22,9 @@ from .fft import InverseRealDFT, RealDFT
 DFT_KINDS = ("dense", "fft")
 
 
-def _check_dft(dft: str, basis_bits: int) -> None:
+def _check_dft(dft: str) -> None:
     if dft not in DFT_KINDS:
         raise ValueError(f"dft must be one of {DFT_KINDS}, not {dft!r}")
-    if dft == "fft" and basis_bits:
-        raise ValueError("basis_bits applies to the dense DFT basis only")
 
 
 def hann(n: int) -> Tensor:
@@ -41,24 +39,12 @@ def _dft_angles(n_fft: int) -> tuple[Tensor, Tensor]:
     return torch.cos(ang), torch.sin(ang)
 
 
-def round_to_int_grid(basis: Tensor, bits: int) -> Tensor:
-    """Round each row (dim 0 = a conv's output channels) to a symmetric `bits`-bit grid with scale
-    max|row| / (2^(bits-1) - 1): the per-channel weight convention of ONNX Runtime, ai-edge-quantizer and
-    coremltools, so an exporter re-quantizing the rounded basis reproduces it exactly. bits=0: unchanged."""
-    if not bits:
-        return basis
-    levels = 2 ** (bits - 1) - 1
-    dims = tuple(range(1, basis.dim()))
-    scale = (basis.abs().amax(dim=dims, keepdim=True) / levels).clamp_min(1e-30)
-    return torch.round(basis / scale).clamp(-levels, levels) * scale
-
-
 class CausalSTFT(StreamingModule):
     """(B, 1, L) audio -> (B, 2*n_bins, L/hop): real parts, then imaginary parts."""
 
-    def __init__(self, n_fft: int, hop: int, basis_bits: int = 0, dft: str = "dense"):
+    def __init__(self, n_fft: int, hop: int, dft: str = "dense"):
         super().__init__()
-        _check_dft(dft, basis_bits)
+        _check_dft(dft)
         if dft == "fft":
             if n_fft % hop:
                 raise ValueError("n_fft must be a multiple of hop")
@@ -67,7 +53,7 @@ class CausalSTFT(StreamingModule):
         else:
             cos, sin = _dft_angles(n_fft)
             w = hann(n_fft)[None, :]
-            basis = round_to_int_grid(torch.cat([cos * w, -sin * w], dim=0)[:, None, :], basis_bits)
+            basis = torch.cat([cos * w, -sin * w], dim=0)[:, None, :]
             self.register_buffer("basis", basis.float(), persistent=False)
         self.n_fft, self.hop = n_fft, hop
         self.pad = n_fft - hop
@@ -105,14 +91,13 @@ class CausalISTFT(StreamingModule):
     overlap-add of n_fft/hop shifted slices. Same numbers as a strided transposed convolution, but the
     runtimes' transposed-conv kernels are slow for this shape (642 -> 1 channels, kernel 640): XNNPACK
     1.9 ms and LiteRT 3.5 ms per 40 ms decoder step, against 0.13 ms for the whole encoder step.
-    dft="dense": `basis` is that 1x1 conv weight, (n_fft, 2*n_bins, 1); with basis_bits=8 each output
-    sample's row is on its own int8 grid, the per-output-channel axis every quantizer uses for convolutions.
+    dft="dense": `basis` is that 1x1 conv weight, (n_fft, 2*n_bins, 1).
     dft="fft": the frames come from the factorized inverse DFT instead (same numbers, ~5 k constants).
     """
 
-    def __init__(self, n_fft: int, hop: int, basis_bits: int = 0, dft: str = "dense"):
+    def __init__(self, n_fft: int, hop: int, dft: str = "dense"):
         super().__init__()
-        _check_dft(dft, basis_bits)
+        _check_dft(dft)
         if n_fft % hop:
             raise ValueError("n_fft must be a multiple of hop")
         coef = torch.full((n_fft // 2 + 1, 1), 2.0, dtype=torch.float64)
@@ -129,7 +114,6 @@ class CausalISTFT(StreamingModule):
             cos, sin = _dft_angles(n_fft)
             scale = coef / n_fft * w[None, :] / envelope
             basis = torch.cat([cos * scale, -sin * scale], dim=0).T[:, :, None]    # (n_fft, 2*n_bins, 1)
-            basis = round_to_int_grid(basis, basis_bits)
             self.register_buffer("basis", basis.float(), persistent=False)
         self.n_fft, self.hop = n_fft, hop
         self.tail = n_fft - hop

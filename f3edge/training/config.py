@@ -65,11 +65,33 @@ class TrainConfig:
 
     @classmethod
     def from_file(cls, path: str, **overrides) -> "TrainConfig":
-        with open(path) as f:
-            d = json.load(f)
+        d = read_layers(path)
         d.update({k: v for k, v in overrides.items() if v is not None})
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"{path}: unknown training config keys {sorted(unknown)}")
         return cls(**d)
+
+
+def read_layers(path: str, _seen: tuple = ()) -> dict:
+    """A run config's keys over those of its `base` (a run config it refines, recursively): the families'
+    shared settings live once in configs/base/, and each run states only what differs. Paths in run
+    configs, `base` included, are relative to the working directory (the repository root)."""
+    if path in _seen:
+        raise ValueError(f"{path}: its base chain loops ({' -> '.join(_seen + (path,))})")
+    try:
+        with open(path) as f:
+            d = json.load(f)
+    except OSError as e:
+        raise ValueError(f"{path}: cannot read the run config ({e.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not a JSON run config ({e})") from None
+    if not isinstance(d, dict):
+        raise ValueError(f"{path}: a run config must be a JSON object")
+    base = d.pop("base", None)
+    if base is None:
+        return d
+    if not isinstance(base, str):
+        raise ValueError(f"{path}: base must be the path of a run config")
+    return {**read_layers(base, _seen + (path,)), **d}
