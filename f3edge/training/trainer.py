@@ -91,6 +91,15 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
 
 
+def _same_model_config(saved, cfg) -> bool:
+    """Compared as parsed configs, so a state saved before a config key was retired still resumes."""
+    from ..config import ModelConfig
+    try:
+        return ModelConfig.from_dict(saved).to_dict() == cfg.to_dict()
+    except (ValueError, TypeError):
+        return False
+
+
 class EMA:
     def __init__(self, model: nn.Module, decay: float):
         self.decay = decay
@@ -284,7 +293,7 @@ class Trainer:
         s = load_latest(self.state_dir, map_location=self.device)
         if s is None:
             return
-        if s.get("model_config") != self.model_cfg.to_dict():
+        if not _same_model_config(s.get("model_config"), self.model_cfg):
             raise TrainingConfigError(f"{self.out}: the saved run state is of another model config; "
                                       "use a new --out folder")
         self.model.load_state_dict(s["model"])
