@@ -136,6 +136,11 @@ class ModelConfig:
         return cls.from_dict(json.loads(text))
 
 
+# Latent spaces with released models (bundled, or latents in users' hands): frozen for good. Training the
+# encoder of a model in one of these must name a new space; an unreleased space (a v2 in the making) may
+# keep its name while its encoder trains on, until it is released and added here.
+RELEASED_LATENT_SPACES = ("f3-v1",)
+
 # Bounds on every numeric config value: a config file is user input, and these sizes are allocated.
 BOUNDS = {
     "signal": {"sample_rate": (4000, 192000), "n_fft": (16, 8192), "stft_hop": (4, 8192), "latent_hop": (4, 96000),

@@ -244,12 +244,13 @@ class Trainer:
         return loaded.sha256
 
     def _check_latent_space(self, distill: bool) -> None:
-        """An autoencoder run that trains the encoder of an existing model makes a new latent space: its
-        model config must name one other than the starting checkpoint's."""
+        """An autoencoder run that trains the encoder of a released model makes a new latent space: its model
+        config must name one other than the starting checkpoint's (an unreleased space may train on)."""
+        from ..config import RELEASED_LATENT_SPACES
         if distill or self.repr or not self.cfg.init_from or "encoder" in self.cfg.freeze:
             return
         start = self.init_latent_space
-        if start == self.model_cfg.latent_space:
+        if start == self.model_cfg.latent_space and start in RELEASED_LATENT_SPACES:
             raise TrainingConfigError(
                 f"this run trains the encoder of a {start!r} model, which makes a new latent space: give the run's "
                 f"model config another latent_space (e.g. 'f3-v2'), or freeze the encoder")
