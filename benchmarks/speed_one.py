@@ -38,6 +38,20 @@ def rss_fields(before_load: float) -> dict:
     return {"peak_rss_mb": peak, "rss_before_load_mb": before_load, "model_rss_mb": peak - before_load}
 
 
+class TimedRunner:
+    """A step runner that keeps each call's wall time (the step latency a phone would see)."""
+    frames_per_call = 1
+
+    def __init__(self, runner):
+        self.runner, self.seconds = runner, []
+
+    def run(self, inputs):
+        t = time.perf_counter()
+        outputs = self.runner.run(inputs)
+        self.seconds.append(time.perf_counter() - t)
+        return outputs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--kind", choices=["artifact", "torch", "lyra", "neural-peer"], required=True)
@@ -97,28 +111,21 @@ def main() -> None:
             art = torch_artifact(f3edge.load(a.path), a.precision)
             enc_runner, dec_runner = art.runner("encoder"), art.runner("decoder")
             contract = art.manifest.contract
-        enc_inputs, dec_inputs, hop = contract.encoder_inputs, contract.decoder_inputs, contract.chunk_samples
+        from f3edge.runtimes.session import DecoderSession, EncoderSession
         load_s = time.perf_counter() - t0
-        frames = [x[i:i + hop].reshape(1, 1, hop) for i in range(0, len(x) // hop * hop, hop)]
-        enc_lat, dec_lat, feats = [], [], []
+        hop = contract.chunk_samples
+        whole = x[: len(x) // hop * hop]
+        enc_timed, dec_timed = TimedRunner(enc_runner), TimedRunner(dec_runner)
+        enc_lat, dec_lat, feats = enc_timed.seconds, dec_timed.seconds, []
 
-        def run_enc():
-            state = [np.zeros(t["shape"], np.float32) for t in enc_inputs[1:]]
-            feats.clear()
-            for f in frames:
-                t = time.perf_counter()
-                out = enc_runner.run([f] + state)
-                enc_lat.append(time.perf_counter() - t)
-                feats.append(out[0])
-                state = out[1:]
+        def run_enc():   # the session engine an app runs: one frame per call, lookahead run out by flush
+            with EncoderSession(enc_timed, contract) as s:
+                feats[:] = [np.concatenate([s.push(whole), s.flush()])]
 
         def run_dec():
-            state = [np.zeros(t["shape"], np.float32) for t in dec_inputs[1:]]
-            for z in feats:
-                t = time.perf_counter()
-                out = dec_runner.run([z] + state)
-                dec_lat.append(time.perf_counter() - t)
-                state = out[1:]
+            with DecoderSession(dec_timed, contract) as s:
+                s.push(feats[0])
+                s.flush()
         chunk_ms = 1000.0 * hop / 16000
     enc = repeat(run_enc, a.runs)
     dec = repeat(run_dec, a.runs)
