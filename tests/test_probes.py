@@ -1,0 +1,52 @@
+"""The probe machinery (benchmarks/probes.py, benchmarks/spoken_digits.py): splits hold out whole speakers,
+and each probe learns what its features plainly carry (features built to carry it; the measured numbers
+come from real features in docs/results/probes/)."""
+import shutil
+
+import numpy as np
+import pytest
+
+from benchmarks.probes import ctc_probe, speaker_split
+
+
+def test_a_speaker_split_holds_out_whole_speakers_and_changes_with_the_seed():
+    speakers = np.repeat([f"s{i}" for i in range(12)], 5)
+    a, b = speaker_split(speakers, 0), speaker_split(speakers, 1)
+    assert a.sum() == 20 and b.sum() == 20
+    for s in set(speakers):
+        assert len(set(a[speakers == s])) == 1          # all of a speaker's clips on one side
+    assert (a != b).any()
+
+
+def _digit_frames(digits: str, rng, dim: int = 16) -> np.ndarray:
+    """Frames that spell the digits: each digit's code for 3 frames, noise frames between."""
+    codes = np.eye(dim)[:10] * 4
+    rows = [rng.normal(size=(2, dim))]
+    for d in digits:
+        rows += [codes[int(d)] + 0.3 * rng.normal(size=(3, dim)), rng.normal(size=(2, dim))]
+    return np.concatenate(rows).astype(np.float32)
+
+
+def test_the_ctc_probe_transcribes_frames_that_spell_the_digits():
+    rng = np.random.default_rng(0)
+    ys = ["".join(rng.choice(list("0123456789"), size=4)) for _ in range(60)]
+    xs = [_digit_frames(y, rng) for y in ys]
+    err = ctc_probe(xs[:45], ys[:45], xs[45:], ys[45:], seed=0, steps=300)
+    assert err < 0.15
+    noise = [rng.normal(size=x.shape).astype(np.float32) for x in xs]
+    assert ctc_probe(noise[:45], ys[:45], noise[45:], ys[45:], seed=0, steps=300) > 0.5
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_spoken_digit_clips_are_synthesized_once_and_labelled(tmp_path, monkeypatch):
+    from benchmarks import spoken_digits
+    monkeypatch.setattr(spoken_digits, "ACCENTS", ("en-us",))
+    monkeypatch.setattr(spoken_digits, "VARIANTS", ("m1", "f2"))
+    clips = spoken_digits.isolated_digits(tmp_path)
+    assert len(clips) == 20 and {c.speaker for c in clips} == {"espeak-en-us-m1", "espeak-en-us-f2"}
+    assert sorted({c.digits for c in clips}) == list("0123456789")
+    stamp = {c.path: (tmp_path / c.path).stat().st_mtime_ns for c in clips}
+    assert [c.path for c in spoken_digits.isolated_digits(tmp_path)] == list(stamp)     # cached: same files
+    assert all((tmp_path / p).stat().st_mtime_ns == t for p, t in stamp.items())
+    strings = spoken_digits.digit_strings(tmp_path, per_speaker=2)
+    assert len(strings) == 4 and all(3 <= len(c.digits) <= 6 for c in strings)
