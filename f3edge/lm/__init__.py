@@ -1,0 +1,1 @@
+"""Frozen pretrained language models, rebuilt in PyTorch from registry-package weights (supervision only)."""
