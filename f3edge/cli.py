@@ -265,6 +265,24 @@ def cmd_data_shard(a) -> int:
     return 0
 
 
+def cmd_data_transcribe(a) -> int:
+    from .data import load_clips, training_split
+    from .lm.transcripts import pseudo_label
+    try:
+        clips = [c.path for c in training_split(load_clips(a.corpus)) if c.lang == "en"]
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    if not clips:
+        raise UsageError(f"{a.corpus}: no English training clips to transcribe")
+    out = Path(a.out) if a.out else Path(a.corpus) / "transcripts.whisper-tiny-en.json"
+    bar = _progress(len(clips), "clip")
+    done = pseudo_label(clips, out, (lambda i, n: bar.update(1)) if bar is not None else None)
+    if bar is not None:
+        bar.close()
+    print(f"{out}: {sum(1 for p in clips if done.get(p))} of {len(clips)} English clips transcribed")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="f3edge", description="F3-style audio tokenizer for phones")
     sub = p.add_subparsers(dest="command", required=True)
@@ -345,6 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("corpus"); sh.add_argument("out")
     sh.add_argument("--max-mib", type=float, default=60.0); sh.add_argument("--seed", type=int, default=0)
     sh.set_defaults(func=cmd_data_shard)
+    tr = dsub.add_parser("transcribe", help="Whisper tiny.en pseudo-labels of the English training clips (frozen-LM "
+                                            "supervision), cached as JSON")
+    tr.add_argument("corpus"); tr.add_argument("--out", default=None, help="default: CORPUS/transcripts.whisper-tiny-en.json")
+    tr.set_defaults(func=cmd_data_transcribe)
     return p
 
 

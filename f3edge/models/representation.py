@@ -19,7 +19,7 @@ from .blocks import ConvNeXtBlock, make_conv
 
 BOUNDS = {"latent_dim": (1, 4096), "channels": (1, 4096), "blocks": (0, 64), "kernel": (1, 63),
           "expansion": (1, 16), "out_dim": (1, 8192), "rq_stack": (1, 64), "rq_proj_dim": (1, 1024),
-          "rq_codebook": (2, 1 << 16), "rq_seed": (0, 2**31 - 1), "mtp_k": (1, 64)}
+          "rq_codebook": (2, 1 << 16), "rq_seed": (0, 2**31 - 1), "mtp_k": (1, 64), "lm_width": (0, 8192)}
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class RepresentationConfig:
     rq_codebook: int = 1024
     rq_seed: int = 0
     mtp_k: int = 3                  # heads predict the codes 1..K frames ahead
+    lm_width: int = 0               # > 0: a projection of the features to a frozen LM's width (trained with it)
 
     kind = "representation"
 
@@ -98,7 +99,8 @@ class RepresentationEncoder(StreamingModule):
 
 
 class RepresentationModel(nn.Module):
-    """The trained unit: encoder + RQ-MTP quantizer (frozen buffers) + next-code heads."""
+    """The trained unit: encoder + RQ-MTP quantizer (frozen buffers) + next-code heads (+ the projection into
+    a frozen LM, when trained with one)."""
 
     def __init__(self, cfg: RepresentationConfig):
         super().__init__()
@@ -108,6 +110,7 @@ class RepresentationModel(nn.Module):
         self.quantizer = RandomProjectionQuantizer(cfg.latent_dim * cfg.rq_stack, cfg.rq_proj_dim, cfg.rq_codebook,
                                                    cfg.rq_seed)
         self.heads = NextCodeHeads(cfg.out_dim, cfg.rq_codebook, cfg.mtp_k)
+        self.lm_proj = nn.Linear(cfg.out_dim, cfg.lm_width) if cfg.lm_width else None
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.encoder.parameters())

@@ -54,6 +54,11 @@ class TrainConfig:
     eval_data: str | None = None           # dev speech scored every `eval_every` steps (PESQ/STOI, eval_log.csv)
     eval_every: int = 0                    # 0 = never; the best-PESQ EMA weights are kept in out/best
     eval_every_nth_clip: int = 4
+    # representation encoder (recipe "repr"): RQ-MTP and frozen-LM (Whisper tiny.en decoder) objectives
+    rq_weight: float = 1.0
+    lm_weight: float = 0.0                 # > 0: frozen-LM supervision on transcribed English clips
+    lm_transcripts: str | None = None      # JSON {clip path: text}; `f3edge data transcribe` makes one
+    lm_batch_size: int = 8
 
     @property
     def phase_weights(self):

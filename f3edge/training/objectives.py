@@ -86,16 +86,31 @@ class RepresentationObjective(nn.Module):
     over the representation encoder's features. The latents come from a frozen autoencoder; nothing here
     reaches back into it."""
 
-    def __init__(self, model, bf16: bool):
+    def __init__(self, model, bf16: bool, rq_weight: float = 1.0, lm_weight: float = 0.0, lm_decoder=None,
+                 eot: int = 0):
         super().__init__()
-        self.model, self.bf16 = model, bf16
+        self.model, self.bf16, self.rq_weight, self.lm_weight, self.eot = model, bf16, rq_weight, lm_weight, eot
+        self.lm_decoder = lm_decoder   # frozen; not part of `model`, so never saved or optimized
 
-    def forward(self, latents: Tensor) -> dict[str, Tensor]:
+    def forward(self, latents: Tensor, lm_batch=None) -> dict[str, Tensor]:
+        """`lm_batch`: (latents of transcribed clips (B, D, T), valid frames (B,), tokens (B, N)), when the
+        frozen-LM objective is on."""
         from .rq_mtp import rq_mtp_loss
         cfg = self.model.cfg
         codes = self.model.quantizer.codes(latents.float(), cfg.rq_stack)
         with autocast(latents.device, self.bf16):
             h = self.model.encoder(latents)
             logits = self.model.heads(h)
-        loss, accs = rq_mtp_loss(logits, codes)
-        return {"loss": loss, "rq_ce": loss.detach(), **{f"rq_acc{k}": a for k, a in enumerate(accs, start=1)}}
+        rq, accs = rq_mtp_loss(logits, codes)
+        out = {"rq_ce": rq.detach(), **{f"rq_acc{k}": a for k, a in enumerate(accs, start=1)}}
+        loss = self.rq_weight * rq
+        if lm_batch is not None:
+            from .lm_objective import frozen_lm_loss
+            zl, frames, tokens = lm_batch
+            with autocast(latents.device, self.bf16):
+                memory = self.model.lm_proj(self.model.encoder(zl).transpose(1, 2))
+                lm = frozen_lm_loss(self.lm_decoder, memory, frames, tokens, self.eot)
+            loss = loss + self.lm_weight * lm
+            out["lm_ce"] = lm.detach()
+        out["loss"] = loss
+        return out

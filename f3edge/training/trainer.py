@@ -35,7 +35,7 @@ from .run_state import load_latest, save_state
 
 CSV_FIELDS = ["step", "time_s", "lr", "sigma", "loss", "mel", "stft", "latent_mse", "latent_snr_db", "grad_norm",
               "cmag", "ccomplex", "phase", "phase_ip", "phase_gd", "phase_iaf", "consistency",
-              "adv_g", "adv_fm", "adv_d", "cpu_s", "rq_ce", "rq_acc1", "rq_acc2", "rq_acc3"]
+              "adv_g", "adv_fm", "adv_d", "cpu_s", "rq_ce", "rq_acc1", "rq_acc2", "rq_acc3", "lm_ce"]
 RECIPES = ("autoencoder", "distill", "repr")
 
 
@@ -93,9 +93,8 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
 
 def _same_model_config(saved, cfg) -> bool:
     """Compared as parsed configs, so a state saved before a config key was retired still resumes."""
-    from ..config import ModelConfig
     try:
-        return ModelConfig.from_dict(saved).to_dict() == cfg.to_dict()
+        return type(cfg).from_dict(saved).to_dict() == cfg.to_dict()
     except (ValueError, TypeError):
         return False
 
@@ -139,9 +138,12 @@ class Trainer:
 
         torch.manual_seed(cfg.seed)
         from ..registry import resolve_checkpoint_path
+        self.lm = self.lm_decoder = None
         if self.repr:
             from ..models.representation import RepresentationModel
             self.model_cfg = resolve_representation_config(cfg.model)
+            if cfg.lm_weight > 0:
+                self._load_frozen_lm()
             self.model = RepresentationModel(self.model_cfg).to(self.device)
         else:
             self.model_cfg = resolve_model_config(cfg.model)
@@ -178,7 +180,8 @@ class Trainer:
             self.signal = self.model_cfg.signal
         self._check_latent_space(distill)
         if self.repr:
-            self.objective = RepresentationObjective(self.model, cfg.bf16)
+            self.objective = RepresentationObjective(self.model, cfg.bf16, cfg.rq_weight, cfg.lm_weight,
+                                                     self.lm_decoder, self.lm_tokens.eot if self.lm_decoder else 0)
         else:
             recon = ReconstructionLoss(self.signal.sample_rate, cfg.mel_weight, cfg.stft_weight)
             phase = cfg.phase_weights
@@ -196,6 +199,14 @@ class Trainer:
         self.sampler = CropSampler(clips, CropConfig(seconds=cfg.segment_seconds,
                                                      sample_rate=self.signal.sample_rate),
                                    seed=cfg.seed * 1000 + self.rank)
+        if self.lm_decoder is not None:
+            from .lm_objective import TranscribedClips
+            s = self.signal
+            self.lm = TranscribedClips(self.lm_transcripts, self.lm_tokens, s.sample_rate, s.latent_hop,
+                                       int(cfg.segment_seconds * s.sample_rate), self.lm_decoder.cfg.max_tokens,
+                                       seed=cfg.seed * 1000 + self.rank + 500)
+            if not len(self.lm):
+                raise TrainingDataError(f"{cfg.lm_transcripts}: no transcribed clip of at most {cfg.segment_seconds} s")
         self.trainable = [p for p in self.model.parameters() if p.requires_grad]
         self.opt = torch.optim.AdamW(self.trainable, lr=cfg.lr, betas=(0.8, 0.99),
                                      weight_decay=cfg.weight_decay)
@@ -225,6 +236,20 @@ class Trainer:
             self.dev = DevEvaluator(cfg.eval_data, cfg.eval_every_nth_clip, self.signal.sample_rate,
                                     self.out / "eval_log.csv")
         self._resume()
+
+    def _load_frozen_lm(self) -> None:
+        """Whisper tiny.en's decoder (frozen) and tokenizer; the model gains a projection to its width."""
+        import dataclasses
+        from ..lm.transcripts import read_transcripts
+        from ..lm.whisper_decoder import default_model_dir, load_whisper_decoder
+        from .lm_objective import WhisperTokens
+        if not self.cfg.lm_transcripts:
+            raise TrainingConfigError("lm_weight > 0 needs lm_transcripts (make them with `f3edge data transcribe`)")
+        model_dir = default_model_dir()
+        self.lm_decoder = load_whisper_decoder(model_dir).to(self.device)
+        self.lm_tokens = WhisperTokens(model_dir)
+        self.lm_transcripts = read_transcripts(self.cfg.lm_transcripts)
+        self.model_cfg = dataclasses.replace(self.model_cfg, lm_width=self.lm_decoder.cfg.width)
 
     def _load_initial_weights(self, path) -> str:
         """Fine-tuning starts from a finished checkpoint of the same architecture (a resume overrides it)."""
@@ -277,6 +302,7 @@ class Trainer:
             "opt": self.opt.state_dict(), "sched": self.sched.state_dict(),
             "torch_rng": torch.get_rng_state(), "numpy_rng": list(np.random.get_state()), "py_rng": random.getstate(),
             "sampler": self.sampler.state_dict(), "model_config": self.model_cfg.to_dict(),
+            **({"lm_sampler": self.lm.state_dict()} if self.lm is not None else {}),
             "world": self.world,
             **({"disc": self.disc.state_dict(), "opt_d": self.opt_d.state_dict()} if self.disc is not None else {}),
         }
@@ -305,6 +331,8 @@ class Trainer:
         np.random.set_state(tuple(s["numpy_rng"]))
         random.setstate(s["py_rng"])
         self.sampler.load_state_dict(s["sampler"])
+        if self.lm is not None and "lm_sampler" in s:
+            self.lm.load_state_dict(s["lm_sampler"])
         if self.disc is not None and "disc" in s:
             self.disc.load_state_dict(s["disc"])
             self.opt_d.load_state_dict(s["opt_d"])
@@ -342,7 +370,13 @@ class Trainer:
             with torch.no_grad(), autocast(self.device, cfg.bf16):
                 zt = self.teacher.encode(wav).float()
         if self.repr:
-            out = self.wrapped(zt)
+            lm_batch = None
+            if self.lm is not None:
+                wav_l, frames, tokens = self.lm.batch(cfg.lm_batch_size)
+                with torch.no_grad(), autocast(self.device, cfg.bf16):
+                    zl = self.teacher.encode(wav_l.to(self.device)).float()
+                lm_batch = (zl, frames, tokens.to(self.device))
+            out = self.wrapped(zt, lm_batch)
         elif self.distill:
             out = self.wrapped(wav, sigma, zt)
         else:

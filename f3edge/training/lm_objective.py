@@ -1,0 +1,86 @@
+"""Frozen-LM supervision of the representation encoder: its features, projected to the width of Whisper's
+decoder (`lm_proj`, trained), take the place of Whisper's encoder output; the frozen decoder reads them
+through cross-attention and predicts the clip's transcript, teacher-forced, with cross-entropy. Only the
+representation encoder and the projection learn (the decoder is not part of the trained model).
+
+Batches are whole transcribed English clips (the transcripts cover whole clips), padded to the longest
+one; padded latent frames are masked out of the cross-attention, padded tokens out of the loss.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+IGNORE = -100
+
+
+class WhisperTokens:
+    """Whisper tiny.en's tokenizer (tokenizer.json from the same registry package as the decoder)."""
+
+    def __init__(self, model_dir):
+        from tokenizers import Tokenizer
+        self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        ids = [self.tok.token_to_id(t) for t in ("<|startoftranscript|>", "<|notimestamps|>", "<|endoftext|>")]
+        if None in ids:
+            from ..errors import TrainingConfigError
+            raise TrainingConfigError(f"{model_dir}: not a Whisper tokenizer")
+        self.prompt, self.eot = ids[:2], ids[2]
+
+    def sequence(self, text: str) -> list[int]:
+        """prompt + the text's tokens + end of text: what the decoder reads (all but the last) and predicts
+        (all but the prompt's first)."""
+        return self.prompt + self.tok.encode(" " + text.strip()).ids + [self.eot]
+
+
+class TranscribedClips:
+    """Transcribed clips no longer than `max_samples`, drawn in seeded batches (resumable like CropSampler)."""
+
+    def __init__(self, transcripts: dict[str, str], tokens: WhisperTokens, sample_rate: int, hop: int,
+                 max_samples: int, max_tokens: int, seed: int = 0):
+        from ..audio import read_audio
+        self.hop, self.eot = hop, tokens.eot
+        self.items: list[tuple[np.ndarray, list[int]]] = []
+        for path, text in sorted(transcripts.items()):
+            if not text.strip():
+                continue
+            x = read_audio(path, sample_rate)
+            ids = tokens.sequence(text)
+            if hop <= len(x) <= max_samples and len(ids) <= max_tokens:
+                self.items.append((x, ids))
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def batch(self, n: int) -> tuple[Tensor, Tensor, Tensor]:
+        """(audio (B, 1, L), valid latent frames (B,), token ids (B, N) padded with end-of-text)."""
+        picks = [self.items[i] for i in self.rng.integers(0, len(self.items), size=n)]
+        length = max(len(x) for x, _ in picks)
+        length += (-length) % self.hop
+        wav = np.zeros((n, 1, length), np.float32)
+        n_tok = max(len(ids) for _, ids in picks)
+        tokens = np.full((n, n_tok), IGNORE, np.int64)
+        for i, (x, ids) in enumerate(picks):
+            wav[i, 0, :len(x)] = x
+            tokens[i, :len(ids)] = ids
+        frames = torch.tensor([-(-len(x) // self.hop) for x, _ in picks])
+        return torch.from_numpy(wav), frames, torch.from_numpy(tokens)
+
+    def state_dict(self) -> dict:
+        return {"rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, s: dict) -> None:
+        self.rng.bit_generator.state = s["rng"]
+
+
+def frozen_lm_loss(decoder: nn.Module, memory: Tensor, frames: Tensor, tokens: Tensor, eot: int) -> Tensor:
+    """memory (B, T, width) projected features; tokens (B, N) with IGNORE padding -> mean cross-entropy of
+    the transcript tokens (and end of text) given the features."""
+    pad = torch.arange(memory.shape[1], device=memory.device)[None, :] >= frames.to(memory.device)[:, None]
+    inputs = tokens[:, :-1].clamp_min(0)                          # padding read as token 0: masked below
+    targets = tokens[:, 1:].clone()
+    targets[:, 0] = IGNORE                                        # <|notimestamps|> is part of the prompt
+    logits = decoder(inputs, memory, pad)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), ignore_index=IGNORE)
