@@ -92,22 +92,23 @@ class RepresentationObjective(nn.Module):
         self.model, self.bf16, self.rq_weight, self.lm_weight, self.eot = model, bf16, rq_weight, lm_weight, eot
         self.lm_decoder = lm_decoder   # frozen; not part of `model`, so never saved or optimized
 
-    def forward(self, latents: Tensor, lm_batch=None) -> dict[str, Tensor]:
-        """`lm_batch`: (latents of transcribed clips (B, D, T), valid frames (B,), tokens (B, N)), when the
-        frozen-LM objective is on."""
+    def forward(self, latents: Tensor | None, lm_batch=None) -> dict[str, Tensor]:
+        """`latents`: crops for RQ-MTP (None when it is off); `lm_batch`: (latents of transcribed clips
+        (B, D, T), valid frames (B,), tokens (B, N)) when the frozen-LM objective is on."""
         from .rq_mtp import rq_mtp_loss
         cfg = self.model.cfg
-        codes = self.model.quantizer.codes(latents.float(), cfg.rq_stack)
-        with autocast(latents.device, self.bf16):
-            h = self.model.encoder(latents)
-            logits = self.model.heads(h)
-        rq, accs = rq_mtp_loss(logits, codes)
-        out = {"rq_ce": rq.detach(), **{f"rq_acc{k}": a for k, a in enumerate(accs, start=1)}}
-        loss = self.rq_weight * rq
+        out, loss = {}, 0.0
+        if latents is not None:   # None: the RQ-MTP objective is off (rq_weight 0)
+            codes = self.model.quantizer.codes(latents.float(), cfg.rq_stack)
+            with autocast(latents.device, self.bf16):
+                logits = self.model.heads(self.model.encoder(latents))
+            rq, accs = rq_mtp_loss(logits, codes)
+            out = {"rq_ce": rq.detach(), **{f"rq_acc{k}": a for k, a in enumerate(accs, start=1)}}
+            loss = self.rq_weight * rq
         if lm_batch is not None:
             from .lm_objective import frozen_lm_loss
             zl, frames, tokens = lm_batch
-            with autocast(latents.device, self.bf16):
+            with autocast(zl.device, self.bf16):
                 memory = self.model.lm_proj(self.model.encoder(zl).transpose(1, 2))
                 lm = frozen_lm_loss(self.lm_decoder, memory, frames, tokens, self.eot)
             loss = loss + self.lm_weight * lm

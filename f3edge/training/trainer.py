@@ -142,6 +142,8 @@ class Trainer:
         if self.repr:
             from ..models.representation import RepresentationModel
             self.model_cfg = resolve_representation_config(cfg.model)
+            if cfg.rq_weight <= 0 and cfg.lm_weight <= 0:
+                raise TrainingConfigError("a representation run needs rq_weight > 0 or lm_weight > 0")
             if cfg.lm_weight > 0:
                 self._load_frozen_lm()
             self.model = RepresentationModel(self.model_cfg).to(self.device)
@@ -364,9 +366,11 @@ class Trainer:
 
     def train_step(self) -> dict[str, float]:
         cfg = self.cfg
-        wav = torch.from_numpy(self.sampler.batch(cfg.batch_size)).to(self.device)
+        rq_off = self.repr and cfg.rq_weight == 0   # frozen-LM only: no crops to quantize
+        wav = None if rq_off else torch.from_numpy(self.sampler.batch(cfg.batch_size)).to(self.device)
         sigma = self.sigma()
-        if self.teacher is not None:
+        zt = None
+        if self.teacher is not None and wav is not None:
             with torch.no_grad(), autocast(self.device, cfg.bf16):
                 zt = self.teacher.encode(wav).float()
         if self.repr:
