@@ -115,6 +115,11 @@ def test_train_repr_learns_codes_and_leaves_the_autoencoder_bit_identical(tmp_pa
     assert loaded.config.latent_space == "f3-v1" and loaded.meta["recipe"] == "repr"
     fresh = RepresentationModel(loaded.config)
     assert torch.equal(loaded.model.quantizer.codebook, fresh.quantizer.codebook), "the seeded codebook is saved"
+    from f3edge.training.snapshot import export_run_state   # the run's saved state, exported: the same EMA weights
+    snap = load_representation(export_run_state(tmp_path / "run" / "last", tmp_path / "snap"))
+    assert snap.meta["train_steps"] == 30
+    for k, v in loaded.model.state_dict().items():
+        assert torch.equal(v, snap.model.state_dict()[k]), k
 
 
 def test_frozen_lm_supervision_trains_the_encoder_and_projection_only_and_resumes(tmp_path, speech_16k):
