@@ -191,7 +191,9 @@ class Trainer:
                               else AutoencoderObjective(self.model, recon, cfg.bf16, phase))
         self.wrapped = self.objective
         if self.world > 1:
-            self.wrapped = nn.parallel.DistributedDataParallel(self.objective)
+            # an LM-only representation run leaves the next-code heads without gradients
+            self.wrapped = nn.parallel.DistributedDataParallel(
+                self.objective, find_unused_parameters=self.repr and cfg.rq_weight == 0)
 
         clips = load_training_clips(cfg.data)
         if cfg.keep_speech_only:
