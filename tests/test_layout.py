@@ -53,3 +53,13 @@ def test_no_private_name_is_imported_from_another_folder(path):
         if name and name.startswith("_") and not name.startswith("__") and target and target != _folder(path):
             bad.append((line, mod, name))
     assert not bad, f"{path.relative_to(REPO)} imports private names across folders: {bad}"
+
+
+def test_every_package_folder_is_listed_for_installation():
+    """pyproject lists packages explicitly (the top-level folders map into f3edge): a new subpackage left
+    out of the list works in an editable checkout and is missing from a wheel."""
+    import tomllib
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(("f3edge",) + p.parent.relative_to(REPO / "f3edge").parts)
+             for p in (REPO / "f3edge").rglob("__init__.py")}
+    assert found <= listed, f"add to pyproject's packages: {sorted(found - listed)}"
