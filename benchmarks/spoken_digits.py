@@ -98,7 +98,7 @@ def with_babble(clips: list[DigitClip], cache: str | Path, corpus: str, snr_db=(
     import soundfile as sf
     from f3edge.audio import read_audio
     from f3edge.data import load_clips
-    cache = Path(cache) / f"babble_{seed}"
+    cache = Path(cache) / f"babble_{snr_db[0]:g}_{snr_db[1]:g}dB_{seed}"   # one folder per mixing recipe
     cache.mkdir(parents=True, exist_ok=True)
     noise = sorted(c.path for c in load_clips(corpus)
                    if c.package in ("fillets-ng-data-cs", "fillets-ng-data-nl") and c.seconds >= 2.0)
