@@ -65,3 +65,19 @@ def test_the_rebuilt_whisper_decoder_transcribes_like_ctranslate2(speech_16k):
                 break
             tokens.append(nxt)
     assert tokens[len(prompt):] == want
+
+
+@pytest.mark.parametrize("text", ['{"a.wav": 3}', "[1, 2]", "{not json", ""])
+def test_a_malformed_transcripts_file_is_refused(tmp_path, text):
+    from f3edge.lm.transcripts import TranscriptsError, read_transcripts
+    (tmp_path / "t.json").write_text(text)
+    with pytest.raises(TranscriptsError):
+        read_transcripts(tmp_path / "t.json")
+
+
+def test_transcribing_a_missing_corpus_is_one_line_and_exit_2(tmp_path):
+    import subprocess
+    import sys
+    p = subprocess.run([sys.executable, "-m", "f3edge", "data", "transcribe", str(tmp_path / "nope")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
