@@ -18,7 +18,7 @@ import numpy as np
 
 HERE = Path(__file__).parent
 FIT_FROM_HOURS = 1.5
-BAR_OF_SERIES = {"teacher": "teacher", "student-s": "student"}
+BAR_OF_SERIES = {"teacher": "teacher", "student-s": "student", "teacher v2 (f3-v2, encoder trained)": "teacher"}
 
 
 def log_fit(hours, values):
