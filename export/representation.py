@@ -63,7 +63,7 @@ def stream_onnx(path: Path, step: RepresentationStep, z: np.ndarray) -> np.ndarr
 
 def export_representation_onnx(rep, out_dir: Path, parity_latents: list[np.ndarray], log=print) -> tuple[Path, dict]:
     """Write <out_dir>/repr-onnx-fp32/{representation.onnx, manifest.json} if parity passes, else nothing."""
-    step = RepresentationStep(rep.encoder)
+    step = RepresentationStep(rep.encoder).eval()   # the wrapper too: an export traces inference mode
     final = Path(out_dir) / "repr-onnx-fp32"
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=out_dir))
