@@ -144,11 +144,14 @@ class Manifest:
         known = {"format_version", "model_id", "checkpoint_sha256", "latent_space", "target", "runtime",
                  "precision", *BOUNDS, "frame_rate_hz", "latent_normalization", "streaming", *PARTS, "full_sequence"}
         full = m.get("full_sequence")
-        return cls(model_id=m["model_id"], checkpoint_sha256=m["checkpoint_sha256"],
-                   latent_space=m.get("latent_space", DEFAULT_LATENT_SPACE), target=m["target"],
-                   runtime=m["runtime"], precision=m["precision"], contract=contract,
-                   parts={p: m[p] for p in PARTS}, full_sequence=full if isinstance(full, dict) else None,
-                   reports={k: v for k, v in m.items() if k not in known}, format_version=m["format_version"])
+        manifest = cls(model_id=m["model_id"], checkpoint_sha256=m["checkpoint_sha256"],
+                       latent_space=m.get("latent_space", DEFAULT_LATENT_SPACE), target=m["target"],
+                       runtime=m["runtime"], precision=m["precision"], contract=contract,
+                       parts={p: m[p] for p in PARTS}, full_sequence=full if isinstance(full, dict) else None,
+                       reports={k: v for k, v in m.items() if k not in known}, format_version=m["format_version"])
+        for where, entry in manifest.entries():
+            _plain_name(path, where, entry.get("file"))
+        return manifest
 
     @classmethod
     def read(cls, artifact_dir: str | Path, verify_files: bool = True) -> "Manifest":
@@ -266,12 +269,6 @@ def _validate(m, path: Path) -> None:
             if i["shape"] != o["shape"]:
                 raise ManifestError(f"{path}: {part} state {i['name']} in/out shapes differ")
     _check_contract_shapes(path, m)
-    full = m.get("full_sequence")
-    entries = [(p, m[p]) for p in PARTS]
-    if isinstance(full, dict):
-        entries += [(f"full_sequence.{p}", full[p]) for p in PARTS if isinstance(full.get(p), dict)]
-    for where, entry in entries:
-        _plain_name(path, where, entry.get("file"))
 
 
 def _check_rules(path: Path, written, contract: StreamingContract) -> None:

@@ -7,20 +7,16 @@ import csv
 import math
 from pathlib import Path
 
-import numpy as np
-
 EVAL_FIELDS = ["step", "cpu_s", "pesq_wb", "stoi", "log_mel_l1_db", "files"]
 
 
 class DevEvaluator:
-    def __init__(self, data: str, every_nth_clip: int, sample_rate: int, log_path: Path):
-        from ..audio import read_audio
+    def __init__(self, data: str, every_nth_clip: int, log_path: Path):
         from ..evaluation import speech_clips
-        clips = speech_clips(data)[::max(1, every_nth_clip)]
-        if not clips:
+        self.clips = speech_clips(data)[::max(1, every_nth_clip)]
+        if not self.clips:
             from ..errors import TrainingDataError
             raise TrainingDataError(f"{data}: no speech clips to score during training")
-        self.audio = [read_audio(c.path, sample_rate) for c in clips]
         self.log_path = log_path
         self.best = max((r["pesq_wb"] for r in self.rows()), default=-math.inf)
 
@@ -44,15 +40,9 @@ class DevEvaluator:
             w.writerows([{k: (int(r[k]) if k in ("step", "files") else r[k]) for k in EVAL_FIELDS} for r in rows])
 
     def score(self, tok) -> dict:
-        from ..metrics import log_mel_l1_db, pesq_wb, stoi
-        p, s, m = [], [], []
-        for x in self.audio:
-            y = tok.decode(tok.encode(x), num_samples=len(x))
-            p.append(pesq_wb(x, y))
-            s.append(stoi(x, y))
-            m.append(log_mel_l1_db(x, y))
-        return {"pesq_wb": float(np.nanmean(p)), "stoi": float(np.mean(s)), "log_mel_l1_db": float(np.mean(m)),
-                "files": len(self.audio)}
+        from ..evaluation import evaluate
+        mean = evaluate(tok, self.clips, asr=False)["mean"]
+        return {k: mean[k] for k in ("pesq_wb", "stoi", "log_mel_l1_db", "files")}
 
     def record(self, step: int, cpu_s: float, scores: dict) -> bool:
         """Append one row; True when it is the best PESQ so far."""

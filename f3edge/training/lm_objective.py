@@ -40,7 +40,7 @@ class TranscribedClips:
     def __init__(self, transcripts: dict[str, str], tokens: WhisperTokens, sample_rate: int, hop: int,
                  max_samples: int, max_tokens: int, seed: int = 0):
         from ..audio import read_audio
-        self.hop, self.eot = hop, tokens.eot
+        self.hop = hop
         self.items: list[tuple[np.ndarray, list[int]]] = []
         for path, text in sorted(transcripts.items()):
             if not text.strip():
@@ -55,7 +55,7 @@ class TranscribedClips:
         return len(self.items)
 
     def batch(self, n: int) -> tuple[Tensor, Tensor, Tensor]:
-        """(audio (B, 1, L), valid latent frames (B,), token ids (B, N) padded with end-of-text)."""
+        """(audio (B, 1, L), valid latent frames (B,), token ids (B, N) padded with IGNORE)."""
         picks = [self.items[i] for i in self.rng.integers(0, len(self.items), size=n)]
         length = max(len(x) for x, _ in picks)
         length += (-length) % self.hop
@@ -75,7 +75,7 @@ class TranscribedClips:
         self.rng.bit_generator.state = s["rng"]
 
 
-def frozen_lm_loss(decoder: nn.Module, memory: Tensor, frames: Tensor, tokens: Tensor, eot: int) -> Tensor:
+def frozen_lm_loss(decoder: nn.Module, memory: Tensor, frames: Tensor, tokens: Tensor) -> Tensor:
     """memory (B, T, width) projected features; tokens (B, N) with IGNORE padding -> mean cross-entropy of
     the transcript tokens (and end of text) given the features."""
     pad = torch.arange(memory.shape[1], device=memory.device)[None, :] >= frames.to(memory.device)[:, None]

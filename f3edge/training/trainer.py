@@ -183,7 +183,7 @@ class Trainer:
         self._check_latent_space(distill)
         if self.repr:
             self.objective = RepresentationObjective(self.model, cfg.bf16, cfg.rq_weight, cfg.lm_weight,
-                                                     self.lm_decoder, self.lm_tokens.eot if self.lm_decoder else 0)
+                                                     self.lm_decoder)
         else:
             recon = ReconstructionLoss(self.signal.sample_rate, cfg.mel_weight, cfg.stft_weight)
             phase = cfg.phase_weights
@@ -237,8 +237,7 @@ class Trainer:
             if self.repr or not cfg.eval_data:
                 raise TrainingConfigError("eval_every scores an autoencoder or student on eval_data (dev speech)")
             from .dev_eval import DevEvaluator
-            self.dev = DevEvaluator(cfg.eval_data, cfg.eval_every_nth_clip, self.signal.sample_rate,
-                                    self.out / "eval_log.csv")
+            self.dev = DevEvaluator(cfg.eval_data, cfg.eval_every_nth_clip, self.out / "eval_log.csv")
         self._resume()
 
     def _load_frozen_lm(self) -> None:
