@@ -1,6 +1,7 @@
 """Representation-encoder checkpoints (written by `checkpoint.save_checkpoint`): the same verified folder
-format as the autoencoders (safetensors + config.json + meta.json with the weights' sha256), holding the encoder, the seeded RQ quantizer and the
-next-code heads. The latent space it reads is in its config and is checked against the latents' source."""
+format as the autoencoders (safetensors + config.json + meta.json with the weights' sha256), holding the
+encoder, the seeded RQ quantizer and the next-code heads. The latent space it reads is in its config and
+is checked against the latents' source."""
 from __future__ import annotations
 
 import os
