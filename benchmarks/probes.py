@@ -3,6 +3,9 @@
 * `lid`: language ID among the corpus languages that come from two or more packages, package-disjoint:
   for each language one package (speakers, recording chain) is held out, drawn per seed, so a probe
   cannot win by recognising a recording setup.
+* `lid-tts`: language ID on numbers read in the 8 corpus languages by the same 12 espeak-ng voice variants
+  in babble (0..10 dB), voice-disjoint (4 variants held out per seed): one synthesizer and the same voices
+  for every language, so no recording chain to recognise (`spoken_digits.numbers_in_languages`).
 * `kws`: which English digit is said (10 classes) in two-talker babble at -5..5 dB SNR, speaker-disjoint:
   a third of the 85 speakers (84 espeak-ng voices and the corpus's real asterisk speaker) held out per
   seed (`spoken_digits.py`; clean synthetic digits are solved by every feature, babble separates them).
@@ -16,7 +19,8 @@ linear classifier (softmax regression) and 5-nearest-neighbours (cosine).
 
 Rows: log-mel (4 stacked 10 ms frames, at the latents' 25 Hz), raw latents, context-stacked latents (+-2
 frames), a randomly initialised representation encoder, and each representation checkpoint passed with
---representation NAME=PATH.
+--representation NAME=PATH; with --whisper-reference, Whisper tiny.en's encoder (supervised on 680 000 h,
+frozen; its 50 Hz frames averaged in pairs to 25 Hz) as a reference row.
 
     python -m benchmarks.probes --task kws --model f3edge-teacher --representation rq=runs/repr/model \
         --json docs/results/probes/kws.json
@@ -75,8 +79,26 @@ def frame_features(tok, reps: dict, x: np.ndarray) -> dict[str, np.ndarray]:
     mel = mel[: n * per].reshape(n, per * mel.shape[1])
     out = {"log-mel": mel, "latents": z, "stacked latents": stacked(z)}
     for name, rep in reps.items():
-        out[name] = rep.features(z)
+        out[name] = rep.features(x) if getattr(rep, "reads_audio", False) else rep.features(z)
     return out
+
+
+class WhisperReference:
+    """Frozen Whisper tiny.en encoder features at the latents' 25 Hz (pairs of 50 Hz frames averaged)."""
+    name = "Whisper tiny.en encoder (reference)"
+    reads_audio = True
+
+    def __init__(self, sample_rate: int):
+        from f3edge.lm.whisper_encoder import SAMPLE_RATE, load_whisper_encoder
+        if sample_rate != SAMPLE_RATE:
+            raise ValueError(f"the Whisper reference reads {SAMPLE_RATE} Hz audio, not {sample_rate} Hz")
+        self.encoder = load_whisper_encoder()
+
+    def features(self, x: np.ndarray) -> np.ndarray:
+        from f3edge.lm.whisper_encoder import whisper_features
+        f = whisper_features(self.encoder, x)
+        n = len(f) // 2
+        return f[: 2 * n].reshape(n, 2, -1).mean(1) if n else f
 
 
 def linear_probe(xtr, ytr, xte, yte, classes: int, seed: int, steps: int = 400) -> float:
@@ -111,8 +133,9 @@ def interval(accs: list[float]) -> dict:
     return {"mean": round(float(a.mean()), 4), "ci95": round(float(half), 4), "runs": [round(float(v), 4) for v in a]}
 
 
-def feature_sources(model: str, representations: dict[str, str]):
-    """The autoencoder whose latents are probed, and the representation encoders (a random-init one first)."""
+def feature_sources(model: str, representations: dict[str, str], whisper_reference: bool = False):
+    """The autoencoder whose latents are probed, and the representation encoders (a random-init one first,
+    the Whisper reference last when asked for)."""
     from f3edge.models.representation import RepresentationConfig, RepresentationModel
     from f3edge.representation import Representer, load_representer
     from f3edge.checkpoint import LoadedModel
@@ -123,7 +146,10 @@ def feature_sources(model: str, representations: dict[str, str]):
     torch.manual_seed(0)
     cfg = next(iter(reps.values())).cfg if reps else RepresentationConfig(latent_space=tok.latent_space)
     rand = RepresentationModel(cfg).eval()
-    return tok, {"random-init encoder": Representer(LoadedModel(rand, cfg, "random", {}, Path("."))), **reps}
+    reps = {"random-init encoder": Representer(LoadedModel(rand, cfg, "random", {}, Path("."))), **reps}
+    if whisper_reference:
+        reps[WhisperReference.name] = WhisperReference(tok.sample_rate)
+    return tok, reps
 
 
 def speaker_split(speakers: np.ndarray, seed: int, fraction: float = 1 / 3) -> np.ndarray:
@@ -133,9 +159,24 @@ def speaker_split(speakers: np.ndarray, seed: int, fraction: float = 1 / 3) -> n
     return np.array([s in held for s in speakers])
 
 
-def digit_features(model: str, representations: dict[str, str], clips, pool: bool):
+def classify_rows(feats: dict, labels: np.ndarray, classes: int, test_mask, seeds, log) -> dict:
+    """Linear and 5-NN accuracy of every feature row over the seeds; `test_mask(seed)` is the held-out set."""
+    rows = {}
+    for name, per_clip in feats.items():
+        x = np.stack(per_clip).astype(np.float32)
+        lin, knn = [], []
+        for seed in seeds:
+            test = test_mask(seed)
+            lin.append(linear_probe(x[~test], labels[~test], x[test], labels[test], classes, seed))
+            knn.append(knn_probe(x[~test], labels[~test], x[test], labels[test]))
+        rows[name] = {"linear": interval(lin), "knn": interval(knn), "dim": int(x.shape[1])}
+        log(f"{name}: linear {np.mean(lin):.3f}, kNN {np.mean(knn):.3f}")
+    return rows
+
+
+def digit_features(model: str, representations: dict[str, str], clips, pool: bool, whisper_reference: bool = False):
     """(tokenizer, {row: per-clip features (pooled, or frames)}, what each clip says, its speaker)."""
-    tok, reps = feature_sources(model, representations)
+    tok, reps = feature_sources(model, representations, whisper_reference)
     feats, said, speakers = defaultdict(list), [], []
     for c in clips:
         x = read_audio(c.path, tok.sample_rate, min_samples=tok.hop)
@@ -146,45 +187,43 @@ def digit_features(model: str, representations: dict[str, str], clips, pool: boo
     return tok, feats, said, np.array(speakers)
 
 
-def run_kws(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print) -> dict:
-    tok, feats, said, speakers = digit_features(model, representations, clips, pool=True)
+def run_kws(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
+            whisper_reference: bool = False) -> dict:
+    tok, feats, said, speakers = digit_features(model, representations, clips, True, whisper_reference)
     labels = np.array([int(d) for d in said])
     log(f"{len(labels)} clips, {len(set(speakers.tolist()))} speakers")
-    result = {"task": "keyword spotting: isolated English digits in babble, speaker-disjoint split", "model": tok.model_id,
-              "latent_space": tok.latent_space, "clips": int(len(labels)),
-              "speakers": len(set(speakers.tolist())), "rows": {}}
-    for name, rows in feats.items():
-        x = np.stack(rows).astype(np.float32)
-        lin, knn = [], []
-        for seed in seeds:
-            test = speaker_split(speakers, seed)
-            lin.append(linear_probe(x[~test], labels[~test], x[test], labels[test], 10, seed))
-            knn.append(knn_probe(x[~test], labels[~test], x[test], labels[test]))
-        result["rows"][name] = {"linear": interval(lin), "knn": interval(knn), "dim": int(x.shape[1])}
-        log(f"{name}: linear {np.mean(lin):.3f}, kNN {np.mean(knn):.3f}")
-    return result
+    return {"task": "keyword spotting: isolated English digits in babble, speaker-disjoint split", "model": tok.model_id,
+            "latent_space": tok.latent_space, "clips": int(len(labels)), "speakers": len(set(speakers.tolist())),
+            "rows": classify_rows(feats, labels, 10, lambda seed: speaker_split(speakers, seed), seeds, log)}
 
 
-def run_speaker_id(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print) -> dict:
+def run_lid_tts(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
+                whisper_reference: bool = False) -> dict:
+    """Language ID on the same numbers read by the same voices in every language; voice-disjoint."""
+    tok, feats, _, speakers = digit_features(model, representations, clips, True, whisper_reference)
+    langs = sorted({c.lang for c in clips})
+    labels = np.array([langs.index(c.lang) for c in clips])
+    log(f"{len(labels)} clips, {len(langs)} languages, {len(set(speakers.tolist()))} voices")
+    return {"task": "language ID: the same numbers read by the same espeak-ng voices in each language, in babble, "
+                    "voice-disjoint split", "model": tok.model_id, "latent_space": tok.latent_space,
+            "languages": langs, "clips": int(len(labels)), "speakers": len(set(speakers.tolist())),
+            "rows": classify_rows(feats, labels, len(langs), lambda seed: speaker_split(speakers, seed), seeds, log)}
+
+
+def run_speaker_id(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
+                   whisper_reference: bool = False) -> dict:
     """Which of the speakers says a digit (text-disjoint: each seed holds out 3 of the 10 digits, so a
     probe cannot match a speaker by the word)."""
-    tok, feats, said, speakers = digit_features(model, representations, clips, pool=True)
+    tok, feats, said, speakers = digit_features(model, representations, clips, True, whisper_reference)
     names = sorted(set(speakers.tolist()))
     labels = np.array([names.index(s) for s in speakers])
     said = np.array(said)
-    result = {"task": "speaker ID among the digit speakers, in babble, digit-disjoint split", "model": tok.model_id,
-              "latent_space": tok.latent_space, "clips": int(len(labels)), "speakers": len(names), "rows": {}}
-    for name, rows in feats.items():
-        x = np.stack(rows).astype(np.float32)
-        lin, knn = [], []
-        for seed in seeds:
-            held = np.random.default_rng(seed).choice(list("0123456789"), size=3, replace=False)
-            test = np.isin(said, held)
-            lin.append(linear_probe(x[~test], labels[~test], x[test], labels[test], len(names), seed))
-            knn.append(knn_probe(x[~test], labels[~test], x[test], labels[test]))
-        result["rows"][name] = {"linear": interval(lin), "knn": interval(knn), "dim": int(x.shape[1])}
-        log(f"{name}: linear {np.mean(lin):.3f}, kNN {np.mean(knn):.3f}")
-    return result
+
+    def digits_held_out(seed):
+        return np.isin(said, np.random.default_rng(seed).choice(list("0123456789"), size=3, replace=False))
+    return {"task": "speaker ID among the digit speakers, in babble, digit-disjoint split", "model": tok.model_id,
+            "latent_space": tok.latent_space, "clips": int(len(labels)), "speakers": len(names),
+            "rows": classify_rows(feats, labels, len(names), digits_held_out, seeds, log)}
 
 
 def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray], test_y: list[str], seed: int,
@@ -229,8 +268,9 @@ def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray
     return float(jiwer.wer([" ".join(y) for y in test_y], hyps))
 
 
-def run_ctc(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print) -> dict:
-    tok, feats, labels, speakers = digit_features(model, representations, clips, pool=False)
+def run_ctc(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
+            whisper_reference: bool = False) -> dict:
+    tok, feats, labels, speakers = digit_features(model, representations, clips, False, whisper_reference)
     log(f"{len(labels)} digit strings, {len(set(speakers.tolist()))} speakers")
     result = {"task": "CTC: connected English digit strings, speaker-disjoint split; digit error rate (lower "
                       "is better)", "model": tok.model_id, "latent_space": tok.latent_space,
@@ -249,8 +289,8 @@ def run_ctc(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2),
 
 
 def run_lid(model: str, representations: dict[str, str], corpus: str, seeds=(0, 1, 2), split: str = "package",
-            log=print) -> dict:
-    tok, reps = feature_sources(model, representations)
+            log=print, whisper_reference: bool = False) -> dict:
+    tok, reps = feature_sources(model, representations, whisper_reference)
     data = lid_clips(corpus)
     langs = sorted(data)
     feats, labels, packages = defaultdict(list), [], []
@@ -264,30 +304,25 @@ def run_lid(model: str, representations: dict[str, str], corpus: str, seeds=(0, 
                 packages.append(pkg)
     labels, packages = np.array(labels), np.array(packages)
     log(f"{len(labels)} clips, {len(langs)} languages: {', '.join(langs)}")
-    result = {"task": f"language ID, {split}-disjoint split", "split": split, "model": tok.model_id, "latent_space": tok.latent_space,
-              "languages": langs, "clips": int(len(labels)), "rows": {}}
-    for name, rows in feats.items():
-        x = np.stack(rows).astype(np.float32)
-        lin, knn = [], []
-        for seed in seeds:
-            rng = np.random.default_rng(seed)
-            test = np.zeros(len(labels), bool)
-            if split == "package":   # one whole package per language held out
-                for li, lang in enumerate(langs):
-                    held = rng.choice(sorted(data[lang]))
-                    test |= (labels == li) & (packages == held)
-            else:                    # 30 % of the clips, speakers and recording chains shared with training
-                test[rng.permutation(len(labels))[: int(0.3 * len(labels))]] = True
-            lin.append(linear_probe(x[~test], labels[~test], x[test], labels[test], len(langs), seed))
-            knn.append(knn_probe(x[~test], labels[~test], x[test], labels[test]))
-        result["rows"][name] = {"linear": interval(lin), "knn": interval(knn), "dim": int(x.shape[1])}
-        log(f"{name}: linear {np.mean(lin):.3f}, kNN {np.mean(knn):.3f}")
-    return result
+
+    def held_out(seed):
+        rng = np.random.default_rng(seed)
+        test = np.zeros(len(labels), bool)
+        if split == "package":   # one whole package per language held out
+            for li, lang in enumerate(langs):
+                test |= (labels == li) & (packages == rng.choice(sorted(data[lang])))
+        else:                    # 30 % of the clips, speakers and recording chains shared with training
+            test[rng.permutation(len(labels))[: int(0.3 * len(labels))]] = True
+        return test
+    return {"task": f"language ID, {split}-disjoint split", "split": split, "model": tok.model_id,
+            "latent_space": tok.latent_space, "languages": langs, "clips": int(len(labels)),
+            "rows": classify_rows(feats, labels, len(langs), held_out, seeds, log)}
 
 
 def to_markdown(r: dict) -> str:
     if "speakers" in r:
-        lines = [f"{r['task'][0].upper()}{r['task'][1:]} ({r['clips']} clips, {r['speakers']} speakers; features of "
+        langs = f", {len(r['languages'])} languages: {', '.join(r['languages'])}" if "languages" in r else ""
+        lines = [f"{r['task'][0].upper()}{r['task'][1:]} ({r['clips']} clips, {r['speakers']} speakers{langs}; features of "
                  f"{r['model']}, latent space {r['latent_space']}; mean and 95 % interval over 3 seeds)", ""]
         if "ctc" in r["task"].lower():
             lines += ["| features | dim | digit error rate |", "|---|---|---|"]
@@ -311,7 +346,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.probes", description=__doc__.splitlines()[0])
     p.add_argument("--model", default=None, help="the autoencoder whose latents are probed (default: bundled default)")
     p.add_argument("--representation", nargs="*", default=[], help="NAME=PATH of representation checkpoints")
-    p.add_argument("--task", choices=["lid", "kws", "speaker", "ctc"], default="lid")
+    p.add_argument("--task", choices=["lid", "lid-tts", "kws", "speaker", "ctc"], default="lid")
+    p.add_argument("--whisper-reference", action="store_true", help="add the frozen Whisper tiny.en encoder row")
     p.add_argument("--corpus", default="data/corpus")
     p.add_argument("--cache", default="data/probe_digits", help="where the synthesized digit clips are kept")
     p.add_argument("--split", choices=["package", "clip"], default="package", help="lid only")
@@ -321,19 +357,24 @@ def main(argv=None) -> int:
     torch.set_num_threads(a.threads)
     reps = dict(item.split("=", 1) for item in a.representation)
     log = lambda m: print(m, file=sys.stderr)   # noqa: E731
+    w = a.whisper_reference
     if a.task == "lid":
-        r = run_lid(a.model, reps, a.corpus, split=a.split, log=log)
+        r = run_lid(a.model, reps, a.corpus, split=a.split, log=log, whisper_reference=w)
     else:
         from . import spoken_digits
         if not spoken_digits.espeak_available():
-            print("probes: the kws and ctc tasks need espeak-ng (apt-get install espeak-ng)", file=sys.stderr)
+            print(f"probes: the {a.task} task needs espeak-ng (apt-get install espeak-ng)", file=sys.stderr)
             return 2
         if a.task in ("kws", "speaker"):   # speaker ID in lighter babble: at -5..5 dB every row is near chance
             snr = (-5.0, 5.0) if a.task == "kws" else (5.0, 15.0)
             clips = spoken_digits.with_babble(spoken_digits.isolated_digits(a.cache, a.corpus), a.cache, a.corpus, snr)
-            r = (run_kws if a.task == "kws" else run_speaker_id)(a.model, reps, clips, log=log)
+            r = (run_kws if a.task == "kws" else run_speaker_id)(a.model, reps, clips, log=log, whisper_reference=w)
+        elif a.task == "lid-tts":
+            clips = spoken_digits.with_babble(spoken_digits.numbers_in_languages(a.cache), a.cache, a.corpus,
+                                              (0.0, 10.0))
+            r = run_lid_tts(a.model, reps, clips, log=log, whisper_reference=w)
         else:
-            r = run_ctc(a.model, reps, spoken_digits.digit_strings(a.cache), log=log)
+            r = run_ctc(a.model, reps, spoken_digits.digit_strings(a.cache), log=log, whisper_reference=w)
     emit(r, a.json, markdown=to_markdown(r))
     return 0
 

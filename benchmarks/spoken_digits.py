@@ -3,6 +3,10 @@ probe), from many speakers. The corpus has one real English digit speaker (the a
 other speakers are espeak-ng voices: 7 English accents x 12 voice variants = 84 synthetic speakers, each
 saying every digit and a few random digit strings. Speakers are what a split holds out.
 
+Language ID without a channel to recognise: the same numbers read in each corpus language by the same 12
+espeak-ng voice variants (one synthesizer, one voice per variant across languages), so only the language
+tells the classes apart, and a split that holds out variants holds out voices in every language at once.
+
 Synthesized once into a cache folder (espeak-ng from Debian: `apt-get install espeak-ng`); every file is
 written to a temp name and renamed, so an interrupted run leaves no half file.
 """
@@ -11,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +24,17 @@ ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "
 VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5")
 DIGITS = "0123456789"
 REAL_SPEAKER = "asterisk-en-Allison"
+# the corpus's speech languages, as espeak-ng voices
+LANGUAGE_VOICES = {"cs": "cs", "en": "en-us", "es": "es", "fr": "fr-fr", "it": "it", "nl": "nl", "ru": "ru",
+                   "zh": "cmn"}
 
 
 @dataclass(frozen=True)
 class DigitClip:
     path: str
-    digits: str          # what is said: one digit (keyword spotting) or a string (CTC)
+    digits: str          # what is said: one digit (keyword spotting) or a string (CTC), or a number
     speaker: str
+    lang: str = "en"
 
 
 def espeak_available() -> bool:
@@ -90,6 +98,25 @@ def digit_strings(cache: str | Path, per_speaker: int = 6, seed: int = 0) -> lis
     return clips
 
 
+def numbers_in_languages(cache: str | Path, per_voice: int = 10, seed: int = 0) -> list[DigitClip]:
+    """`per_voice` random numbers (0-9999) read by each of the 12 voice variants in each language; the
+    same numbers and speeds in every language, so text and speaking rate do not differ between classes.
+    The speaker is the variant (`espeak-m1`), the same voice across languages."""
+    cache = Path(cache) / "languages"
+    cache.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    plan = [(variant, int(rng.integers(140, 200)), [str(n) for n in rng.integers(0, 10000, size=per_voice)])
+            for variant in VARIANTS]
+    clips = []
+    for lang, voice in sorted(LANGUAGE_VOICES.items()):
+        for variant, speed, numbers in plan:
+            for i, number in enumerate(numbers):
+                path = cache / f"{lang}_{variant}_{i}_{number}.wav"
+                _synthesize(number, f"{voice}+{variant}", speed, path)
+                clips.append(DigitClip(str(path), number, f"espeak-{variant}", lang))
+    return clips
+
+
 def with_babble(clips: list[DigitClip], cache: str | Path, corpus: str, snr_db=(-5.0, 5.0),
                 seed: int = 0) -> list[DigitClip]:
     """The same clips mixed with babble: real non-English speech from the corpus (Czech and Dutch game
@@ -107,7 +134,7 @@ def with_babble(clips: list[DigitClip], cache: str | Path, corpus: str, snr_db=(
     rng = np.random.default_rng(seed)
     out = []
     for c in clips:
-        path = cache / f"{c.speaker}_{Path(c.path).stem}.wav"
+        path = cache / f"{c.speaker}_{Path(c.path).stem}.wav"   # stems carry the language where there is one
         picks, snr = rng.choice(len(noise), size=2, replace=False), rng.uniform(*snr_db)
         if not path.exists():
             x = read_audio(c.path, 16000)
@@ -118,5 +145,5 @@ def with_babble(clips: list[DigitClip], cache: str | Path, corpus: str, snr_db=(
             tmp = path.with_name(f".{path.name}.tmp")
             sf.write(tmp, y.astype(np.float32), 16000, format="WAV", subtype="FLOAT")
             os.replace(tmp, path)
-        out.append(DigitClip(str(path), c.digits, c.speaker))
+        out.append(replace(c, path=str(path)))
     return out

@@ -1,6 +1,6 @@
 """Frozen language models rebuilt from registry-package weights (f3edge/lm/): the CTranslate2 reader refuses
 malformed files with one clear error, and the rebuilt Whisper decoder transcribes real speech exactly as
-CTranslate2 itself does from the same encoder output."""
+CTranslate2 itself does from the same encoder output, and the rebuilt encoder computes what CTranslate2's does."""
 import struct
 
 import numpy as np
@@ -65,6 +65,24 @@ def test_the_rebuilt_whisper_decoder_transcribes_like_ctranslate2(speech_16k):
                 break
             tokens.append(nxt)
     assert tokens[len(prompt):] == want
+
+
+def test_the_rebuilt_whisper_encoder_matches_ctranslate2_on_real_speech(speech_16k):
+    from f3edge.lm.whisper_decoder import default_model_dir
+    from f3edge.lm.whisper_encoder import WINDOW_FRAMES, load_whisper_encoder, whisper_features, whisper_log_mel
+    path = default_model_dir()
+    enc = load_whisper_encoder(path)
+    assert not any(p.requires_grad for p in enc.parameters())
+    mel = np.ascontiguousarray(whisper_log_mel(speech_16k)[None, :, :WINDOW_FRAMES])
+    want = np.array(ct2.models.Whisper(str(path), device="cpu", compute_type="float32").encode(
+        ct2.StorageView.from_array(mel), to_cpu=True))[0]
+    with torch.no_grad():
+        got = enc(torch.from_numpy(mel))[0].numpy()
+    snr = 10 * np.log10((want ** 2).sum() / ((want - got) ** 2).sum())
+    assert snr >= 60, snr
+    feats = whisper_features(enc, speech_16k)   # cut to the clip: one 50 Hz frame per 320 samples
+    assert feats.shape == ((len(speech_16k) // 160 + 1) // 2, enc.width)
+    np.testing.assert_allclose(feats, got[: len(feats)], atol=1e-5)
 
 
 @pytest.mark.parametrize("text", ['{"a.wav": 3}', "[1, 2]", "{not json", ""])

@@ -2,6 +2,7 @@
 and each probe learns what its features plainly carry (features built to carry it; the measured numbers
 come from real features in docs/results/probes/)."""
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,3 +51,47 @@ def test_spoken_digit_clips_are_synthesized_once_and_labelled(tmp_path, monkeypa
     assert all((tmp_path / p).stat().st_mtime_ns == t for p, t in stamp.items())
     strings = spoken_digits.digit_strings(tmp_path, per_speaker=2)
     assert len(strings) == 4 and all(3 <= len(c.digits) <= 6 for c in strings)
+
+
+def test_clip_classification_learns_what_its_features_carry_and_not_noise():
+    from benchmarks.probes import classify_rows
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(4), 30)
+    speakers = np.tile(np.repeat([f"s{i}" for i in range(6)], 5), 4)
+    carrying = [np.eye(4)[y] * 2 + 0.5 * rng.normal(size=4) for y in labels]
+    noise = [rng.normal(size=4) for _ in labels]
+    rows = classify_rows({"carrying": carrying, "noise": noise}, labels, 4,
+                         lambda seed: speaker_split(speakers, seed), (0, 1, 2), log=lambda m: None)
+    assert rows["carrying"]["linear"]["mean"] > 0.9 and rows["carrying"]["knn"]["mean"] > 0.9
+    assert rows["noise"]["linear"]["mean"] < 0.5 and len(rows["noise"]["linear"]["runs"]) == 3
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_numbers_are_read_by_the_same_voices_in_every_language(tmp_path, monkeypatch):
+    from benchmarks import spoken_digits
+    monkeypatch.setattr(spoken_digits, "VARIANTS", ("m1", "f2", "m3"))
+    monkeypatch.setattr(spoken_digits, "LANGUAGE_VOICES", {"es": "es", "ru": "ru"})
+    clips = spoken_digits.numbers_in_languages(tmp_path, per_voice=2)
+    assert len(clips) == 12 and {c.lang for c in clips} == {"es", "ru"}
+    by_lang = {lang: [(c.speaker, c.digits) for c in clips if c.lang == lang] for lang in ("es", "ru")}
+    assert by_lang["es"] == by_lang["ru"]            # same voices, same numbers: only the language differs
+    assert all(Path(c.path).stat().st_size > 1000 for c in clips)
+    speakers = np.array([c.speaker for c in clips])
+    test = speaker_split(speakers, 0)
+    for s in set(speakers[test]):                    # a held-out voice is held out in every language
+        assert {c.lang for c, t in zip(clips, test) if t and c.speaker == s} == {"es", "ru"}
+
+
+def test_the_probe_figure_is_drawn_from_the_result_files_and_a_missing_folder_is_exit_2(tmp_path):
+    import json
+    from benchmarks import probes_plot
+    row = {"linear": {"mean": 0.9, "ci95": 0.02, "runs": [0.9] * 3}, "knn": {"mean": 0.8, "ci95": 0.0, "runs": [0.8] * 3}}
+    (tmp_path / "kws.json").write_text(json.dumps({"task": "keyword spotting: digits", "model": "m", "latent_space": "s",
+                                                   "speakers": 3, "clips": 9, "rows": {"a": row, "b": row}}))
+    ctc = {"digit_error_rate": {"mean": 0.1, "ci95": 0.01, "runs": [0.1] * 3}}
+    (tmp_path / "ctc.json").write_text(json.dumps({"task": "CTC: strings", "model": "m", "latent_space": "s",
+                                                   "speakers": 3, "clips": 9, "rows": {"a": ctc}}))
+    assert probes_plot.main([str(tmp_path), "-o", str(tmp_path / "p.png")]) == 0
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+    assert probes_plot.main([str(tmp_path / "nothing"), "-o", str(tmp_path / "q.png")]) == 2
+    assert not (tmp_path / "q.png").exists()

@@ -40,9 +40,9 @@ class WhisperDecoderConfig:
 
 
 class _Attention(nn.Module):
-    def __init__(self, width: int, heads: int, fused_qkv: bool):
+    def __init__(self, width: int, heads: int, fused_qkv: bool, causal: bool = True):
         super().__init__()
-        self.heads = heads
+        self.heads, self.causal = heads, causal
         self.norm = nn.LayerNorm(width)
         if fused_qkv:
             self.qkv, self.out = nn.Linear(width, 3 * width), nn.Linear(width, width)
@@ -58,7 +58,7 @@ class _Attention(nn.Module):
         h = self.norm(x)
         if memory is None:
             q, k, v = self.qkv(h).chunk(3, dim=-1)
-            mask, causal = None, True
+            mask, causal = None, self.causal
         else:
             q = self.q(h)
             k, v = self.kv(memory).chunk(2, dim=-1)

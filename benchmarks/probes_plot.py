@@ -1,0 +1,99 @@
+"""One figure of every probe result in a folder (the JSON files `benchmarks.probes` writes): a panel per
+task, a bar per feature row with its 95 % interval; linear-probe accuracy for the clip tasks, digit error
+rate for the CTC probe (lower is better, said on the axis).
+
+    python -m benchmarks.probes_plot docs/results/probes -o docs/results/probes/probes.png
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from f3edge.audio import atomic_path
+
+TASK_FILES = ("lid_tts", "kws", "ctc", "lid", "speaker")   # panel order; files missing from a folder are skipped
+
+
+def metric(result: dict) -> tuple[str, str]:
+    """(the key of each row's figure, the axis label)."""
+    if "ctc" in result["task"].lower():
+        return "digit_error_rate", "digit error rate (lower is better)"
+    return "linear", "linear-probe accuracy"
+
+
+def chance(result: dict) -> float | None:
+    """The accuracy of guessing, for the classification tasks (drawn as a dotted line)."""
+    task = result["task"].lower()
+    if "languages" in result:
+        return 1 / len(result["languages"])
+    if task.startswith("speaker id"):
+        return 1 / result["speakers"]
+    if task.startswith("keyword spotting"):
+        return 0.1
+    return None
+
+
+def title(result: dict) -> str:
+    task = result["task"]
+    return task.split(":")[0].split(",")[0] + (" (synthetic voices)" if "espeak" in task else "")
+
+
+def read_results(folder: str | Path) -> list[dict]:
+    out = []
+    for name in TASK_FILES:
+        path = Path(folder) / f"{name}.json"
+        if path.is_file():
+            out.append(json.loads(path.read_text()))
+    return out
+
+
+def plot(results: list[dict], out: str | Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    if not results:
+        raise ValueError("no probe results to plot")
+    fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 4.2), sharey=True, squeeze=False)
+    rows = list(dict.fromkeys(name for r in results for name in r["rows"]))
+    for ax, r in zip(axes[0], results):
+        key, label = metric(r)
+        names = [n for n in rows if n in r["rows"]]
+        means = [r["rows"][n][key]["mean"] for n in names]
+        cis = [r["rows"][n][key]["ci95"] for n in names]
+        ys = [rows.index(n) for n in names]
+        ax.barh(ys, means, xerr=cis, color=["#888" if "reference" in n else "#3b6ea8" for n in names], capsize=3)
+        if chance(r) is not None:
+            ax.axvline(chance(r), color="k", linestyle=":", linewidth=1, label="chance")
+        ax.set_title(title(r), fontsize=10)
+        ax.set_xlabel(label, fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(range(len(rows)), rows, fontsize=8)
+    axes[0][0].invert_yaxis()
+    first = results[0]
+    fig.suptitle(f"Frozen-feature probes on {first['model']} latents ({first['latent_space']}); mean and 95 % "
+                 "interval over 3 seeds", fontsize=10)
+    fig.tight_layout()
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.probes_plot", description=__doc__.splitlines()[0])
+    p.add_argument("folder")
+    p.add_argument("-o", "--output", required=True)
+    a = p.parse_args(argv)
+    results = read_results(a.folder)
+    if not results:
+        print(f"probes_plot: {a.folder}: no probe results ({', '.join(f + '.json' for f in TASK_FILES)})",
+              file=sys.stderr)
+        return 2
+    plot(results, a.output)
+    print(a.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
