@@ -104,7 +104,16 @@ class WhisperDecoder(nn.Module):
         return self.norm(x) @ self.embed.weight.T
 
 
-def _linear(layer: nn.Linear, w, prefix: str) -> None:
+def _read_whisper(model_dir: str | Path | None) -> tuple[Path, dict]:
+    """The folder and the named weights of a Whisper CTranslate2 model (the registry's tiny.en by default)."""
+    path = Path(model_dir) if model_dir is not None else default_model_dir()
+    spec, w = read_ctranslate2(path / "model.bin")
+    if spec != "WhisperSpec":
+        raise CTranslate2FileError(f"{path}: a {spec}, not a Whisper model")
+    return path, w
+
+
+def _linear(layer: nn.Linear | nn.Conv1d, w, prefix: str) -> None:
     layer.weight.copy_(torch.from_numpy(w[f"{prefix}/weight"].astype("float32")))
     layer.bias.copy_(torch.from_numpy(w[f"{prefix}/bias"].astype("float32")))
 
@@ -114,13 +123,26 @@ def _norm(layer: nn.LayerNorm, w, prefix: str) -> None:
     layer.bias.copy_(torch.from_numpy(w[f"{prefix}/beta"].astype("float32")))
 
 
+def _load_self_attention_and_mlp(layer: nn.Module, w, prefix: str) -> None:
+    """The parts a Whisper encoder layer and decoder layer share (names as CTranslate2 stores them)."""
+    _norm(layer.self_attention.norm, w, f"{prefix}/self_attention/layer_norm")
+    _linear(layer.self_attention.qkv, w, f"{prefix}/self_attention/linear_0")
+    _linear(layer.self_attention.out, w, f"{prefix}/self_attention/linear_1")
+    _norm(layer.mlp_norm, w, f"{prefix}/ffn/layer_norm")
+    _linear(layer.mlp[0], w, f"{prefix}/ffn/linear_0")
+    _linear(layer.mlp[2], w, f"{prefix}/ffn/linear_1")
+
+
+def _frozen(module: nn.Module) -> nn.Module:
+    for p in module.parameters():
+        p.requires_grad_(False)
+    return module.eval()
+
+
 @torch.no_grad()
 def load_whisper_decoder(model_dir: str | Path | None = None) -> WhisperDecoder:
     """The frozen decoder (fp32, eval mode, no parameter requires grad)."""
-    path = Path(model_dir) if model_dir is not None else default_model_dir()
-    spec, w = read_ctranslate2(path / "model.bin")
-    if spec != "WhisperSpec":
-        raise CTranslate2FileError(f"{path}: a {spec}, not a Whisper model")
+    path, w = _read_whisper(model_dir)
     try:
         vocab, width = w["decoder/embeddings/weight"].shape
         layers = sum(1 for k in w if k.startswith("decoder/layer_") and k.endswith("/ffn/linear_0/weight"))
@@ -131,19 +153,12 @@ def load_whisper_decoder(model_dir: str | Path | None = None) -> WhisperDecoder:
         dec.positions.copy_(torch.from_numpy(w["decoder/position_encodings/encodings"].astype("float32")))
         for i, layer in enumerate(dec.layers):
             p = f"decoder/layer_{i}"
-            _norm(layer.self_attention.norm, w, f"{p}/self_attention/layer_norm")
-            _linear(layer.self_attention.qkv, w, f"{p}/self_attention/linear_0")
-            _linear(layer.self_attention.out, w, f"{p}/self_attention/linear_1")
+            _load_self_attention_and_mlp(layer, w, p)
             _norm(layer.cross_attention.norm, w, f"{p}/attention/layer_norm")
             _linear(layer.cross_attention.q, w, f"{p}/attention/linear_0")
             _linear(layer.cross_attention.kv, w, f"{p}/attention/linear_1")
             _linear(layer.cross_attention.out, w, f"{p}/attention/linear_2")
-            _norm(layer.mlp_norm, w, f"{p}/ffn/layer_norm")
-            _linear(layer.mlp[0], w, f"{p}/ffn/linear_0")
-            _linear(layer.mlp[2], w, f"{p}/ffn/linear_1")
         _norm(dec.norm, w, "decoder/layer_norm")
     except (KeyError, ValueError, RuntimeError) as e:
         raise CTranslate2FileError(f"{path}: not the Whisper decoder layout this reader knows ({e})") from None
-    for p in dec.parameters():
-        p.requires_grad_(False)
-    return dec.eval()
+    return _frozen(dec)

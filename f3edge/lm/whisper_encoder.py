@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .ctranslate2_file import CTranslate2FileError, read_ctranslate2
-from .whisper_decoder import _Attention, _linear, _norm, default_model_dir
+from .ctranslate2_file import CTranslate2FileError
+from .whisper_decoder import _Attention, _frozen, _linear, _load_self_attention_and_mlp, _norm, _read_whisper
 
 SAMPLE_RATE = 16000
 HOP = 160
@@ -59,40 +59,24 @@ class WhisperEncoder(nn.Module):
         return self.norm(x)
 
 
-def _conv(layer: nn.Conv1d, w, prefix: str) -> None:
-    layer.weight.copy_(torch.from_numpy(w[f"{prefix}/weight"].astype("float32")))
-    layer.bias.copy_(torch.from_numpy(w[f"{prefix}/bias"].astype("float32")))
-
-
 @torch.no_grad()
 def load_whisper_encoder(model_dir: str | Path | None = None) -> WhisperEncoder:
     """The frozen encoder (fp32, eval mode, no parameter requires grad)."""
-    path = Path(model_dir) if model_dir is not None else default_model_dir()
-    spec, w = read_ctranslate2(path / "model.bin")
-    if spec != "WhisperSpec":
-        raise CTranslate2FileError(f"{path}: a {spec}, not a Whisper model")
+    path, w = _read_whisper(model_dir)
     try:
         width, mels, _ = w["encoder/conv1/weight"].shape
         layers = sum(1 for k in w if k.startswith("encoder/layer_") and k.endswith("/ffn/linear_0/weight"))
         enc = WhisperEncoder(mels, width, int(w["encoder/num_heads"]), layers,
                              w["encoder/position_encodings/encodings"].shape[0])
-        _conv(enc.conv1, w, "encoder/conv1")
-        _conv(enc.conv2, w, "encoder/conv2")
+        _linear(enc.conv1, w, "encoder/conv1")
+        _linear(enc.conv2, w, "encoder/conv2")
         enc.positions.copy_(torch.from_numpy(w["encoder/position_encodings/encodings"].astype("float32")))
         for i, layer in enumerate(enc.layers):
-            p = f"encoder/layer_{i}"
-            _norm(layer.self_attention.norm, w, f"{p}/self_attention/layer_norm")
-            _linear(layer.self_attention.qkv, w, f"{p}/self_attention/linear_0")
-            _linear(layer.self_attention.out, w, f"{p}/self_attention/linear_1")
-            _norm(layer.mlp_norm, w, f"{p}/ffn/layer_norm")
-            _linear(layer.mlp[0], w, f"{p}/ffn/linear_0")
-            _linear(layer.mlp[2], w, f"{p}/ffn/linear_1")
+            _load_self_attention_and_mlp(layer, w, f"encoder/layer_{i}")
         _norm(enc.norm, w, "encoder/layer_norm")
     except (KeyError, ValueError, RuntimeError) as e:
         raise CTranslate2FileError(f"{path}: not the Whisper encoder layout this reader knows ({e})") from None
-    for p in enc.parameters():
-        p.requires_grad_(False)
-    return enc.eval()
+    return _frozen(enc)
 
 
 def whisper_log_mel(audio_16k: np.ndarray) -> np.ndarray:
