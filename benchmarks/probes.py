@@ -28,6 +28,7 @@ frozen; its 50 Hz frames averaged in pairs to 25 Hz) as a reference row.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -353,7 +354,12 @@ def main(argv=None) -> int:
     p.add_argument("--split", choices=["package", "clip"], default="package", help="lid only")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json")
+    p.add_argument("--update", action="store_true",
+                   help="keep the rows of the existing --json result that this run does not compute (same task, model "
+                        "and clips), e.g. the Whisper reference measured once")
     a = p.parse_args(argv)
+    if a.update and not a.json:
+        p.error("--update needs --json")
     torch.set_num_threads(a.threads)
     reps = dict(item.split("=", 1) for item in a.representation)
     log = lambda m: print(m, file=sys.stderr)   # noqa: E731
@@ -375,8 +381,22 @@ def main(argv=None) -> int:
             r = run_lid_tts(a.model, reps, clips, log=log, whisper_reference=w)
         else:
             r = run_ctc(a.model, reps, spoken_digits.digit_strings(a.cache), log=log, whisper_reference=w)
+    if a.update and Path(a.json).is_file():
+        try:
+            r = merged(json.loads(Path(a.json).read_text()), r)
+        except (ValueError, KeyError, TypeError) as e:   # JSONDecodeError is a ValueError
+            print(f"probes: {a.json}: {e}", file=sys.stderr)
+            return 2
     emit(r, a.json, markdown=to_markdown(r))
     return 0
+
+
+def merged(old: dict, new: dict) -> dict:
+    """`new` with the rows only `old` has appended; refused unless both measured the same thing."""
+    same = ("task", "model", "latent_space", "clips")
+    if any(old.get(k) != new.get(k) for k in same):
+        raise ValueError(f"--update: the existing result is of another {'/'.join(same)}; not merged")
+    return {**new, "rows": {**new["rows"], **{k: v for k, v in old["rows"].items() if k not in new["rows"]}}}
 
 
 if __name__ == "__main__":

@@ -95,3 +95,13 @@ def test_the_probe_figure_is_drawn_from_the_result_files_and_a_missing_folder_is
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
     assert probes_plot.main([str(tmp_path / "nothing"), "-o", str(tmp_path / "q.png")]) == 2
     assert not (tmp_path / "q.png").exists()
+
+
+def test_an_update_keeps_rows_measured_once_and_refuses_another_measurement():
+    from benchmarks.probes import merged
+    head = {"task": "t", "model": "m", "latent_space": "s", "clips": 9}
+    old = {**head, "rows": {"log-mel": 1, "reference": 2}}
+    new = {**head, "rows": {"log-mel": 3, "trained": 4}}
+    assert merged(old, new)["rows"] == {"log-mel": 3, "trained": 4, "reference": 2}
+    with pytest.raises(ValueError, match="not merged"):
+        merged({**old, "clips": 10}, new)
