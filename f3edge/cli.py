@@ -83,11 +83,10 @@ def cmd_encode(a) -> int:
 
 
 def cmd_represent(a) -> int:
-    from .representation import load_representer
+    from .representation import representer_for
     out = _check_output(a.input, a.output)
     tok = _load(a)
-    rep = load_representer(a.representation)
-    rep.check_latent_space(tok.latent_space, tok.model_id)
+    rep = representer_for(tok, a.representation)
     z, n = _encode_file(tok, a.input)
     feats = rep.features(z)
     rep.save_features(out, feats, tok, n)
@@ -100,11 +99,10 @@ def cmd_export_repr(a) -> int:
     from . import load
     from .audio import read_audio
     from .export.representation import export_representation_onnx
-    from .representation import load_representer
+    from .representation import representer_for
     from .samples_path import sample
     tok = load(a.model)
-    rep = load_representer(a.representation)
-    rep.check_latent_space(tok.latent_space, tok.model_id)
+    rep = representer_for(tok, a.representation)
     clips = [read_audio(p, tok.sample_rate, min_samples=tok.hop) for p in (a.parity_data or [str(sample())])]
     from .export.pipeline import ExportError
     try:
@@ -301,11 +299,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("represent", help="audio file -> features for understanding .npz (representation encoder)")
     sp.add_argument("input"); sp.add_argument("-o", "--output", required=True); add_model(sp)
-    sp.add_argument("--representation", required=True, help="representation checkpoint (from `f3edge train-repr`)")
+    sp.add_argument("--representation", help="a representation checkpoint (from `f3edge train-repr`) or bundled name "
+                                             "(default: the one bundled for the model's latent space)")
     sp.set_defaults(func=cmd_represent)
 
     sp = sub.add_parser("export-repr", help="export the representation encoder's streaming step to ONNX (parity gate)")
-    sp.add_argument("--representation", required=True); sp.add_argument("-o", "--output", required=True)
+    sp.add_argument("--representation", help="checkpoint or bundled name (default: the one bundled for the model's "
+                                             "latent space)")
+    sp.add_argument("-o", "--output", required=True)
     sp.add_argument("--parity-data", nargs="+", default=None); add_model(sp)
     sp.set_defaults(func=cmd_export_repr)
 

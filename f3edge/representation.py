@@ -81,5 +81,20 @@ class FeatureStream:
 
 
 def load_representer(name_or_path) -> Representer:
-    from .registry import resolve_checkpoint_path
-    return Representer(load_representation(resolve_checkpoint_path(name_or_path)))
+    from .registry import resolve_representation_path
+    return Representer(load_representation(resolve_representation_path(str(name_or_path))))
+
+
+def representer_for(codec, representation=None) -> Representer:
+    """The representation encoder to use on `codec`'s latents: the one given (a bundled name, a checkpoint
+    folder or a loaded `Representer`), else the one bundled for its latent space; its space is checked."""
+    from .errors import F3EdgeInputError
+    from .registry import bundled_representation
+    if representation is None:
+        representation = bundled_representation(codec.latent_space)
+        if representation is None:
+            raise F3EdgeInputError(f"no representation encoder is bundled for latent space {codec.latent_space!r} "
+                                   f"(the space of {codec.model_id}): pass one trained by `f3edge train-repr`")
+    rep = representation if isinstance(representation, Representer) else load_representer(representation)
+    rep.check_latent_space(codec.latent_space, codec.model_id)
+    return rep

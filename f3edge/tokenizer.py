@@ -101,15 +101,10 @@ class Tokenizer:
     def represent(self, wav, sr: int | None = None, representation=None) -> np.ndarray:
         """Audio -> (T, out_dim) features for understanding at the latent frame rate: this model's latents
         through a representation encoder trained on its latent space (`f3edge train-repr`). `representation`
-        is a checkpoint folder, a bundled name, or a loaded `Representer`."""
-        from .errors import F3EdgeInputError
-        from .representation import Representer, load_representer
-        if representation is None:
-            raise F3EdgeInputError("no representation encoder is bundled yet: pass representation=PATH "
-                                   "(a checkpoint from `f3edge train-repr`)")
-        rep = representation if isinstance(representation, Representer) else load_representer(representation)
-        rep.check_latent_space(self.latent_space, self.model_id)
-        return rep.features(self.encode(wav, sr))
+        is a checkpoint folder, a bundled name, or a loaded `Representer`; by default the one bundled for
+        this model's latent space."""
+        from .representation import representer_for
+        return representer_for(self, representation).features(self.encode(wav, sr))
 
     def stream(self, sr: int | None = None) -> "EncoderStream":
         self._need_streaming()

@@ -190,6 +190,25 @@ def test_represent_gives_features_of_the_models_latents_whole_or_streamed(tok, s
     np.testing.assert_allclose(streamed, feats, atol=1e-4)
 
 
+def test_represent_uses_the_encoder_bundled_for_the_models_latent_space(tok, speech_16k, small_repr, tmp_path,
+                                                                        monkeypatch):
+    import shutil
+    import numpy as np
+    from f3edge import registry
+    from f3edge.errors import F3EdgeInputError
+    from f3edge.representation import load_representer
+    monkeypatch.setattr(registry, "REPRESENTATION_DIR", tmp_path / "none")
+    with pytest.raises(F3EdgeInputError, match="no representation encoder is bundled for latent space 'f3-v1'"):
+        tok.represent(speech_16k, 16000)
+    monkeypatch.setattr(registry, "REPRESENTATION_DIR", tmp_path / "bundled")
+    shutil.copytree(small_repr, tmp_path / "bundled" / "small-v1")
+    assert registry.available_representations() == ["small-v1"] and "small-v1" not in registry.available_models()
+    np.testing.assert_array_equal(tok.represent(speech_16k, 16000), load_representer(small_repr).features(
+        tok.encode(speech_16k)))
+    with pytest.raises(F3EdgeInputError, match="unknown representation encoder 'f3edge-teacher'"):
+        tok.represent(speech_16k, 16000, representation="f3edge-teacher")   # an autoencoder is not one
+
+
 def test_represent_cli_writes_features_and_refuses_bad_input(tmp_path, small_repr):
     import numpy as np
     from f3edge.samples_path import sample
