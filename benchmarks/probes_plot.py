@@ -2,7 +2,7 @@
 task, a bar per feature row with its 95 % interval; linear-probe accuracy for the clip tasks, digit error
 rate for the CTC probe (lower is better, said on the axis).
 
-    python -m benchmarks.probes_plot docs/results/probes -o docs/results/probes/probes.png
+    python -m benchmarks.probes_plot docs/results/probes -o docs/results/probes/probes.png --tasks lid_tts kws ctc
 """
 from __future__ import annotations
 
@@ -40,9 +40,9 @@ def title(result: dict) -> str:
     return task.split(":")[0].split(",")[0] + (" (synthetic voices)" if "espeak" in task else "")
 
 
-def read_results(folder: str | Path) -> list[dict]:
+def read_results(folder: str | Path, tasks=TASK_FILES) -> list[dict]:
     out = []
-    for name in TASK_FILES:
+    for name in tasks:
         path = Path(folder) / f"{name}.json"
         if path.is_file():
             out.append(json.loads(path.read_text()))
@@ -84,8 +84,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.probes_plot", description=__doc__.splitlines()[0])
     p.add_argument("folder")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--tasks", nargs="+", choices=TASK_FILES, default=list(TASK_FILES), help="panels, in order")
     a = p.parse_args(argv)
-    results = read_results(a.folder)
+    results = read_results(a.folder, a.tasks)
     if not results:
         print(f"probes_plot: {a.folder}: no probe results ({', '.join(f + '.json' for f in TASK_FILES)})",
               file=sys.stderr)
