@@ -8,6 +8,8 @@ Two convolutions (the second strided), sinusoidal positions, pre-norm transforme
 """
 from __future__ import annotations
 
+import functools
+
 from pathlib import Path
 
 import numpy as np
@@ -79,11 +81,17 @@ def load_whisper_encoder(model_dir: str | Path | None = None) -> WhisperEncoder:
     return _frozen(enc)
 
 
+@functools.lru_cache(maxsize=1)
+def _feature_extractor():
+    """Built once: it computes its mel filterbank on construction."""
+    from faster_whisper.feature_extractor import FeatureExtractor
+    return FeatureExtractor(feature_size=80)
+
+
 def whisper_log_mel(audio_16k: np.ndarray) -> np.ndarray:
     """(80, frames) Whisper log-mel of 16 kHz audio followed by 30 s of silence (as Whisper pads its input),
     one frame per 10 ms, with Whisper's own normalisation."""
-    from faster_whisper.feature_extractor import FeatureExtractor
-    return FeatureExtractor(feature_size=80)(np.asarray(audio_16k, np.float32), padding=WINDOW_SECONDS * SAMPLE_RATE)
+    return _feature_extractor()(np.asarray(audio_16k, np.float32), padding=WINDOW_SECONDS * SAMPLE_RATE)
 
 
 @torch.no_grad()
