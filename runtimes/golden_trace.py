@@ -58,11 +58,11 @@ def _write_f32(path: Path, arrays) -> int:
 
 
 def record(artifact_dir: Path, out: Path, audio: np.ndarray) -> dict:
+    from .session import DecoderSession, EncoderSession, RecordingRunner
     art = open_artifact(artifact_dir, threads=1)
     manifest = art.manifest
     enc = RecordingRunner(art.runner("encoder"))
     dec = RecordingRunner(art.runner("decoder"))
-    from .session import DecoderSession, EncoderSession, RecordingRunner
     audio_pushes, pos, latents = _pieces(len(audio), AUDIO_PUSHES), 0, []
     with EncoderSession(enc, manifest.contract) as s:
         for n in audio_pushes:

@@ -75,6 +75,37 @@ def test_int8_artifacts_are_at_most_30_percent_of_fp32(tok, out_dir, target):
         assert not model.graph.value_info and not any(n.metadata_props for n in model.graph.node)
 
 
+@pytest.mark.parametrize("part", ["encoder", "decoder"])
+def test_onnx_int8_steps_give_the_exact_integer_result_on_this_cpu(out_dir, part):
+    """ONNX Runtime's fused int8 kernels compute what the QDQ graph says, whatever the CPU family: on real
+    streaming inputs (the golden trace's), the optimized session equals the same file run unfused (dequantize,
+    float op, quantize) to >= 80 dB. U8S8 weights broke this on AVX2-only x86 CPUs (saturating 16-bit pair
+    sums without VNNI: 22 dB on an AMD EPYC), so accuracy depended on the CPU the app ran on."""
+    import onnxruntime as ort
+    from pathlib import Path
+    if not (out_dir / "onnx-int8" / "manifest.json").exists():
+        pytest.skip("onnx-int8 was not exported in this run")
+    golden = Path(__file__).parent / "golden" / "onnx-int8"
+    spec = json.loads((out_dir / "onnx-int8" / "manifest.json").read_text())[part]
+    calls = json.loads((golden / "trace.json").read_text())[f"{part}_calls"]
+    sizes = [int(np.prod(t["shape"])) for t in spec["inputs"] + spec["outputs"]]
+    flat = np.fromfile(golden / f"{part}_steps.f32", "<f4").reshape(calls, -1)
+    model = str(out_dir / "onnx-int8" / spec["file"])
+    unfused = ort.SessionOptions()
+    unfused.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    fused = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    plain = ort.InferenceSession(model, unfused, providers=["CPUExecutionProvider"])
+    worst = np.inf
+    for call in flat[1:]:   # past the all-zero first state
+        pieces = np.split(call, np.cumsum(sizes)[:-1])
+        feed = {t["name"]: p.reshape(t["shape"]) for p, t in zip(pieces, spec["inputs"])}
+        for got, want in zip(fused.run(None, feed), plain.run(None, feed)):
+            err = np.sum((np.asarray(got, np.float64) - want) ** 2)
+            if err > 0:
+                worst = min(worst, 10 * np.log10(np.sum(np.square(want, dtype=np.float64)) / err))
+    assert worst >= 80.0, f"{part}: the fused int8 kernels are {worst:.1f} dB from the QDQ graph on this CPU"
+
+
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
 def test_tflite_export_in_a_subprocess(out_dir, precision):
     pytest.importorskip("litert_torch")
@@ -290,3 +321,19 @@ def test_golden_trace_outputs_are_what_the_runtime_gives_on_a_fresh_export(out_d
                     snr = 10 * np.log10(max(np.sum(np.square(want, dtype=np.float64)), 1e-30) / err)
                     worst = min(worst, snr)
         assert worst >= 35.0, f"{part}: a fresh export's step outputs are {worst:.1f} dB from the trace's"
+
+
+def test_recording_a_trace_from_a_fresh_export_reproduces_the_committed_one(out_dir, tmp_path):
+    """`python -m f3edge.runtimes.golden_trace` (how tests/golden is regenerated) records the same pushes, calls
+    and, to within 35 dB, the same latents and audio from this session's onnx-int8 export."""
+    from pathlib import Path
+    from f3edge.runtimes.golden_trace import main as record_trace
+    if not (out_dir / "onnx-int8" / "manifest.json").exists():
+        pytest.skip("onnx-int8 was not exported in this run")
+    golden = Path(__file__).parent / "golden" / "onnx-int8"
+    assert record_trace(["--artifact", str(out_dir / "onnx-int8"), "--out", str(tmp_path)]) == 0
+    assert json.loads((tmp_path / "trace.json").read_text()) == json.loads((golden / "trace.json").read_text())
+    for name in ("audio.f32", "latents.f32", "decoded.f32"):
+        want, got = np.fromfile(golden / name, "<f4"), np.fromfile(tmp_path / name, "<f4")
+        err = np.sum((got.astype(np.float64) - want) ** 2)
+        assert err == 0 or 10 * np.log10(np.sum(np.square(want, dtype=np.float64)) / err) >= 35.0, name
