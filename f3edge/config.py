@@ -4,8 +4,9 @@ Sample rate, hop and latent size live here and nowhere else.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -180,5 +181,5 @@ PRESETS: dict[str, ModelConfig] = {
     ),
 }
 # the same students distilled into latent space v2 (not released yet)
-PRESETS.update({f"{name}-v2": replace(PRESETS[name], name=f"{PRESETS[name].name}-v2", latent_space="f3-v2")
+PRESETS.update({f"{name}-v2": dataclasses.replace(PRESETS[name], name=f"{PRESETS[name].name}-v2", latent_space="f3-v2")
                 for name in ("student-s", "student-xs")})

@@ -159,3 +159,11 @@ def test_config_files_are_type_and_range_checked():
                 {"signal": dict(good["signal"], latent_dim="64")}, {"latent_space": ""}):
         with pytest.raises(ValueError):
             ModelConfig.from_dict(dict(good, **bad))
+
+
+@pytest.mark.parametrize("name", ["student-s", "student-xs"])
+def test_v2_student_presets_are_the_v1_architectures_in_latent_space_v2(name):
+    v1, v2 = PRESETS[name], PRESETS[f"{name}-v2"]
+    assert v2.latent_space == "f3-v2" == PRESETS["teacher-v2"].latent_space and v1.latent_space == "f3-v1"
+    assert (v2.net, v2.signal, v2.lookahead, v2.kind) == (v1.net, v1.signal, v1.lookahead, v1.kind)
+    assert v2.name == f"{v1.name}-v2" and ModelConfig.from_dict(v2.to_dict()) == v2
