@@ -38,7 +38,7 @@ def _summary(passes: list[list[float]]) -> dict:
 def measure(rep, latents: list[np.ndarray], passes: int = 5) -> dict:
     import onnxruntime as ort
     import torch
-    from export.representation import RepresentationStep, export_representation_onnx
+    from f3edge.export.representation import RepresentationStep, export_representation_onnx
     torch.set_num_threads(1)
     frames = [f[None] for z in latents for f in z]
 
