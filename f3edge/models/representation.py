@@ -77,6 +77,13 @@ class RepresentationConfig:
         return 1 + self.blocks * (self.kernel - 1)
 
 
+# Named configs: the same encoder for each latent space it can read (one per released or training space).
+REPRESENTATION_PRESETS = {
+    "repr": RepresentationConfig(),
+    "repr-v2": RepresentationConfig(name="f3edge-repr-v2", latent_space="f3-v2"),
+}
+
+
 class RepresentationEncoder(StreamingModule):
     def __init__(self, cfg: RepresentationConfig):
         super().__init__()

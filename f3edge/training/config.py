@@ -59,6 +59,8 @@ class TrainConfig:
     lm_weight: float = 0.0                 # > 0: frozen-LM supervision on transcribed English clips
     lm_transcripts: str | None = None      # JSON {clip path: text}; `f3edge data transcribe` makes one
     lm_batch_size: int = 8
+    lm_held_out: float = 0.0               # share of transcribed clips kept out of training; with eval_every, their
+                                           # frozen-LM loss is logged and the lowest-loss weights kept in out/best
 
     @property
     def phase_weights(self):

@@ -56,7 +56,12 @@ class TranscribedClips:
 
     def batch(self, n: int) -> tuple[Tensor, Tensor, Tensor]:
         """(audio (B, 1, L), valid latent frames (B,), token ids (B, N) padded with IGNORE)."""
-        picks = [self.items[i] for i in self.rng.integers(0, len(self.items), size=n)]
+        return self.batch_of(self.rng.integers(0, len(self.items), size=n))
+
+    def batch_of(self, indices) -> tuple[Tensor, Tensor, Tensor]:
+        """The same for the clips at `indices` (held-out scoring reads them in a fixed order)."""
+        picks = [self.items[i] for i in indices]
+        n = len(picks)
         length = max(len(x) for x, _ in picks)
         length += (-length) % self.hop
         wav = np.zeros((n, 1, length), np.float32)

@@ -60,16 +60,17 @@ def resolve_model_config(spec: str) -> ModelConfig:
 
 
 def resolve_representation_config(spec: str):
-    from ..models.representation import RepresentationConfig
-    if spec in ("repr", "repr-s"):
-        return RepresentationConfig()
+    from ..models.representation import REPRESENTATION_PRESETS, RepresentationConfig
+    if spec in REPRESENTATION_PRESETS:
+        return REPRESENTATION_PRESETS[spec]
     path = Path(spec)
     if path.is_file():
         try:
             return RepresentationConfig.from_file(str(path))
         except (ValueError, TypeError, UnicodeDecodeError, OSError) as e:
             raise TrainingConfigError(f"{path}: bad representation config ({e})") from None
-    raise TrainingConfigError(f"unknown representation model '{spec}': use 'repr' or a config JSON path")
+    raise TrainingConfigError(f"unknown representation model '{spec}': use one of "
+                             f"{sorted(REPRESENTATION_PRESETS)} or a config JSON path")
 
 
 def load_training_clips(source: str):
@@ -232,12 +233,15 @@ class Trainer:
             self.disc_wrapped = (nn.parallel.DistributedDataParallel(self.disc) if self.world > 1 else self.disc)
         self.step = 0
         self.elapsed = 0.0
-        self.dev = None
+        self.dev = self.held_lm = None
         if cfg.eval_every and self.is_main:
-            if self.repr or not cfg.eval_data:
-                raise TrainingConfigError("eval_every scores an autoencoder or student on eval_data (dev speech)")
-            from .dev_eval import DevEvaluator
-            self.dev = DevEvaluator(cfg.eval_data, cfg.eval_every_nth_clip, self.out / "eval_log.csv")
+            if self.repr:
+                self.held_lm = self._held_out_lm()
+            else:
+                if not cfg.eval_data:
+                    raise TrainingConfigError("eval_every scores an autoencoder or student on eval_data (dev speech)")
+                from .dev_eval import DevEvaluator
+                self.dev = DevEvaluator(cfg.eval_data, cfg.eval_every_nth_clip, self.out / "eval_log.csv")
         self._resume()
 
     def _load_frozen_lm(self) -> None:
@@ -251,8 +255,24 @@ class Trainer:
         model_dir = default_model_dir()
         self.lm_decoder = load_whisper_decoder(model_dir).to(self.device)
         self.lm_tokens = WhisperTokens(model_dir)
-        self.lm_transcripts = read_transcripts(self.cfg.lm_transcripts)
+        from .held_out_lm import split_transcripts
+        if not 0.0 <= self.cfg.lm_held_out <= 0.5:
+            raise TrainingConfigError(f"lm_held_out must be a share in [0, 0.5], not {self.cfg.lm_held_out!r}")
+        self.lm_transcripts, self.lm_held_out = split_transcripts(read_transcripts(self.cfg.lm_transcripts),
+                                                                  self.cfg.lm_held_out)
         self.model_cfg = dataclasses.replace(self.model_cfg, lm_width=self.lm_decoder.cfg.width)
+
+    def _held_out_lm(self):
+        """eval_every in a representation run: the frozen-LM loss on the held-out transcribed clips."""
+        from .held_out_lm import HeldOutLM
+        from .lm_objective import TranscribedClips
+        if self.lm_decoder is None or not self.cfg.lm_held_out:
+            raise TrainingConfigError("eval_every in a representation run scores the frozen-LM loss on held-out "
+                                      "clips: it needs lm_weight > 0 and lm_held_out > 0")
+        s = self.signal
+        clips = TranscribedClips(self.lm_held_out, self.lm_tokens, s.sample_rate, s.latent_hop,
+                                 int(self.cfg.segment_seconds * s.sample_rate), self.lm_decoder.cfg.max_tokens)
+        return HeldOutLM(clips, self.cfg.lm_batch_size, self.out / "lm_eval_log.csv")
 
     def _load_initial_weights(self, path) -> str:
         """Fine-tuning starts from a finished checkpoint of the same architecture (a resume overrides it)."""
@@ -342,8 +362,9 @@ class Trainer:
         self.step, self.elapsed = s["step"], s["elapsed"]
         if self.is_main:
             self._truncate_log(self.step)
-            if self.dev is not None:
-                self.dev.truncate(self.step)
+            for log in (self.dev, self.held_lm):
+                if log is not None:
+                    log.truncate(self.step)
             print(f"resumed from {self.state_dir} at step {self.step}", file=sys.stderr)
 
     def _truncate_log(self, step: int) -> None:
@@ -464,6 +485,8 @@ class Trainer:
                                   file=sys.stderr, flush=True)
                 if self.dev is not None and self.step % cfg.eval_every == 0:
                     self._score_dev(time.process_time() - cpu_start)
+                if self.held_lm is not None and self.step % cfg.eval_every == 0:
+                    self._score_held_out_lm(time.process_time() - cpu_start)
                 if self.step % cfg.ckpt_every == 0:
                     self.save()
                 if cfg.time_limit_minutes and time.time() - session_start > cfg.time_limit_minutes * 60:
@@ -493,6 +516,15 @@ class Trainer:
             save_checkpoint(shadow, self.out / "best", self._meta() | {"dev_scores": scores})
         print(f"step {self.step} dev PESQ-wb {scores['pesq_wb']:.3f} STOI {scores['stoi']:.3f} "
               f"(best {self.dev.best:.3f})", file=sys.stderr, flush=True)
+
+    def _score_held_out_lm(self, cpu_s: float) -> None:
+        """The EMA encoder's frozen-LM loss on the held-out clips; its best weights go to out/best."""
+        shadow = self.ema.shadow
+        loss = self.held_lm.score(shadow, self.teacher, self.lm_decoder, self.device)
+        if self.held_lm.record(self.step, cpu_s, loss):
+            save_checkpoint(shadow, self.out / "best", self._meta() | {"lm_ce_held_out": round(loss, 5)})
+        print(f"step {self.step} held-out LM loss {loss:.4f} (best {self.held_lm.best:.4f})",
+              file=sys.stderr, flush=True)
 
     def export(self) -> Path:
         """EMA weights -> a safetensors checkpoint folder `out/model`."""

@@ -1,0 +1,81 @@
+"""Held-out frozen-LM loss during representation training: the frozen-LM objective overfits a small transcript
+set (its training cross-entropy keeps falling while frame-level content in the features gets worse), so a
+share of the transcribed clips is kept out of training and the EMA encoder's cross-entropy on them is
+logged every `eval_every` steps (lm_eval_log.csv); the weights with the lowest held-out loss are kept in
+out/best, like the dev-PESQ rule for autoencoders.
+
+The split is by a hash of the clip path: the same clips are held out in every run and after a resume."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from pathlib import Path
+
+import torch
+
+LM_EVAL_FIELDS = ["step", "cpu_s", "lm_ce_held_out", "clips"]
+
+
+def is_held_out(path: str, fraction: float) -> bool:
+    digest = hashlib.sha256(path.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+
+
+def split_transcripts(transcripts: dict[str, str], fraction: float) -> tuple[dict[str, str], dict[str, str]]:
+    """(training, held-out) transcripts; `fraction` 0 keeps every clip for training."""
+    held = {p: t for p, t in transcripts.items() if is_held_out(p, fraction)}
+    return {p: t for p, t in transcripts.items() if p not in held}, held
+
+
+class HeldOutLM:
+    """Scores a representation model's frozen-LM cross-entropy on fixed held-out clips (token-weighted)."""
+
+    def __init__(self, clips, batch_size: int, log_path: Path):
+        from ..errors import TrainingDataError
+        if not len(clips):
+            raise TrainingDataError("no held-out transcribed clips to score the frozen-LM loss on "
+                                    "(raise lm_held_out or add transcripts)")
+        self.clips, self.batch_size, self.log_path = clips, batch_size, log_path
+        self.best = min((r["lm_ce_held_out"] for r in self.rows()), default=math.inf)
+
+    @torch.no_grad()
+    def score(self, model, teacher, decoder, device) -> float:
+        from .lm_objective import IGNORE, frozen_lm_loss
+        model = model.eval()
+        total, count = 0.0, 0
+        for i in range(0, len(self.clips), self.batch_size):
+            wav, frames, tokens = self.clips.batch_of(range(i, min(i + self.batch_size, len(self.clips))))
+            z = teacher.encode(wav.to(device)).float()
+            memory = model.lm_proj(model.encoder(z).transpose(1, 2))
+            n = int((tokens[:, 2:] != IGNORE).sum())   # the loss's targets: all but the prompt
+            total += float(frozen_lm_loss(decoder, memory, frames, tokens.to(device))) * n
+            count += n
+        return total / max(1, count)
+
+    def rows(self) -> list[dict]:
+        if not self.log_path.exists():
+            return []
+        with open(self.log_path, newline="") as f:
+            return [{k: float(v) for k, v in r.items()} for r in csv.DictReader(f)]
+
+    def _write(self, rows: list[dict]) -> None:
+        from ..audio import atomic_path
+        with atomic_path(self.log_path) as tmp, open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, LM_EVAL_FIELDS)
+            w.writeheader()
+            w.writerows([{k: (int(r[k]) if k in ("step", "clips") else r[k]) for k in LM_EVAL_FIELDS} for r in rows])
+
+    def truncate(self, step: int) -> None:
+        """A resumed run drops the rows past its checkpoint (they will be scored again)."""
+        kept = [r for r in self.rows() if r["step"] <= step]
+        self._write(kept)
+        self.best = min((r["lm_ce_held_out"] for r in kept), default=math.inf)
+
+    def record(self, step: int, cpu_s: float, loss: float) -> bool:
+        """Append one row; True when it is the lowest held-out loss so far."""
+        self._write(self.rows() + [{"step": step, "cpu_s": round(cpu_s, 1), "lm_ce_held_out": loss,
+                                    "clips": len(self.clips)}])
+        improved = loss < self.best
+        self.best = min(self.best, loss)
+        return improved
