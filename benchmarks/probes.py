@@ -22,7 +22,7 @@ frames), a randomly initialised representation encoder, and each representation 
 --representation NAME=PATH; with --whisper-reference, Whisper tiny.en's encoder (supervised on 680 000 h,
 frozen; its 50 Hz frames averaged in pairs to 25 Hz) as a reference row.
 
-    python -m benchmarks.probes --task kws --model f3edge-teacher --representation rq=runs/repr/model \
+    python -m benchmarks.probes --task kws --model f3edge-teacher-v2 --representation rq=runs/repr/model \
         --json docs/results/probes/kws.json
 """
 from __future__ import annotations

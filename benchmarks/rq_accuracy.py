@@ -2,7 +2,7 @@
 ahead of what the encoder has seen; baselines are "repeat the last code fully seen" and "the most frequent
 training code" on the same alignment.
 
-    python -m benchmarks.rq_accuracy --representation runs/repr/model --model f3edge-teacher \
+    python -m benchmarks.rq_accuracy --representation runs/repr/model --model f3edge-teacher-v2 \
         --dev ../shared/data/dev --train-data data/corpus --json docs/results/probes/rq_accuracy.json
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ import torch
 import f3edge
 from f3edge.audio import read_audio
 from f3edge.data import load_clips, training_split
+from f3edge.registry import DEFAULT_TEACHER
 from f3edge.representation import load_representer
 from f3edge.training.rq_mtp import aligned, baseline_accuracies
 
@@ -68,7 +69,7 @@ def measure(representation: str, source_model: str, dev: str, train_data: str, t
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.rq_accuracy", description=__doc__.splitlines()[0])
     p.add_argument("--representation", required=True)
-    p.add_argument("--model", default="f3edge-teacher", help="the model whose latents the encoder reads")
+    p.add_argument("--model", default=DEFAULT_TEACHER, help="the model whose latents the encoder reads")
     p.add_argument("--dev", required=True)
     p.add_argument("--train-data", default="data/corpus")
     p.add_argument("--threads", type=int, default=1)

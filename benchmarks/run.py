@@ -114,17 +114,18 @@ def main(argv=None) -> int:
 
     from f3edge.audio import read_audio
     audio = {c.path: read_audio(c.path, 16000) for c in clips}   # read once: quality and latent comparisons
-    teacher = f3edge.load("f3edge-teacher") if "f3edge-teacher" in f3edge.available_models() else None
+    from f3edge.registry import DEFAULT_TEACHER
+    teacher = f3edge.load(DEFAULT_TEACHER) if DEFAULT_TEACHER in f3edge.available_models() else None
     teacher_latents = {}
     if teacher is not None:
         teacher_latents = {p: teacher.encode(x) for p, x in audio.items()}
         results["configs"].append({
-            "name": "f3edge-teacher/torch-fp32", "family": "f3edge", "model": "f3edge-teacher", "runtime": "torch",
+            "name": f"{DEFAULT_TEACHER}/torch-fp32", "family": "f3edge", "model": DEFAULT_TEACHER, "runtime": "torch",
             "precision": "fp32", "params": teacher.model.num_parameters(),
             "bytes": teacher.info()["weights_bytes"], "macs_per_s": full_model_macs_per_second(teacher),
             "quality": evaluate_codec(teacher.reconstruct, clips, audio, aligned=True)})
 
-    students = [m for m in f3edge.available_models() if m != "f3edge-teacher"]
+    students = [m for m in f3edge.available_models() if m != DEFAULT_TEACHER]
     if a.smoke:
         students = students[:1]
     for model in students:

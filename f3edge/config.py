@@ -139,7 +139,7 @@ class ModelConfig:
 # Latent spaces with released models (bundled, or latents in users' hands): frozen for good. Training the
 # encoder of a model in one of these must name a new space; an unreleased space (a v2 in the making) may
 # keep its name while its encoder trains on, until it is released and added here.
-RELEASED_LATENT_SPACES = ("f3-v1",)
+RELEASED_LATENT_SPACES = ("f3-v1", "f3-v2")
 
 # Bounds on every numeric config value: a config file is user input, and these sizes are allocated.
 BOUNDS = {
@@ -167,6 +167,11 @@ PRESETS: dict[str, ModelConfig] = {
     # latent space v2: the teacher's encoder trained end to end again (same architecture)
     "teacher-v2": ModelConfig(
         kind="teacher", name="f3edge-teacher-v2", latent_space="f3-v2",
+        net=NetConfig(fine_channels=224, coarse_channels=320, fine_blocks=2, coarse_blocks=4, kernel=7, expansion=2),
+    ),
+    # the next latent space: where training the released v2 teacher's encoder goes on (not released)
+    "teacher-v3": ModelConfig(
+        kind="teacher", name="f3edge-teacher-v3", latent_space="f3-v3",
         net=NetConfig(fine_channels=224, coarse_channels=320, fine_blocks=2, coarse_blocks=4, kernel=7, expansion=2),
     ),
     "student-s": ModelConfig(

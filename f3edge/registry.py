@@ -6,7 +6,9 @@ from pathlib import Path
 from .errors import CheckpointError
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
-DEFAULT_MODEL = "f3edge-student-s"
+DEFAULT_MODEL = "f3edge-student-s-v2"
+# the server half of the default's latent space: the teacher its students were distilled from
+DEFAULT_TEACHER = "f3edge-teacher-v2"
 # representation encoders live apart from the autoencoders: they read latents, they do not make them
 REPRESENTATION_DIR = WEIGHTS_DIR / "representation"
 

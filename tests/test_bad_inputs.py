@@ -89,7 +89,7 @@ def test_cli_usage_mistakes_are_exit_2(tmp_path, speech_16k):
 ])
 def test_bad_checkpoint_config_values_are_exit_2(tmp_path, edit):
     from f3edge.registry import resolve_checkpoint_path
-    src = resolve_checkpoint_path("f3edge-student-xs")
+    src = resolve_checkpoint_path("f3edge-student-xs-v2")
     ck = tmp_path / "ck"
     shutil.copytree(src, ck)
     cfg = json.loads((ck / "config.json").read_text())
@@ -105,7 +105,7 @@ def test_bad_checkpoint_config_values_are_exit_2(tmp_path, edit):
 def test_meta_json_that_is_not_an_object_is_exit_2(tmp_path):
     from f3edge.registry import resolve_checkpoint_path
     ck = tmp_path / "ck"
-    shutil.copytree(resolve_checkpoint_path("f3edge-student-xs"), ck)
+    shutil.copytree(resolve_checkpoint_path("f3edge-student-xs-v2"), ck)
     (ck / "meta.json").write_text("[]")
     assert_bad_input(run("info", "--model", ck))
 
@@ -183,7 +183,7 @@ def test_fuzzed_inputs_through_the_cli_exit_0_or_2_only(tmp_path, speech_16k):
     sf.write(tmp_path / "seed.wav", speech_16k[:8000], 16000)
     _npz(tmp_path / "seed.npz", latents=np.random.default_rng(0).standard_normal((5, 64)).astype(np.float32))
     from f3edge.registry import resolve_checkpoint_path
-    shutil.copytree(resolve_checkpoint_path("f3edge-student-xs"), tmp_path / "ck")
+    shutil.copytree(resolve_checkpoint_path("f3edge-student-xs-v2"), tmp_path / "ck")
     seeds = {"wav": (tmp_path / "seed.wav").read_bytes(), "npz": (tmp_path / "seed.npz").read_bytes(),
              "cfg": (tmp_path / "ck" / "config.json").read_bytes()}
     cases = {k: [] for k in seeds}

@@ -1,4 +1,5 @@
 """The `f3edge` command: outputs, and one clear line + exit 2 on bad input."""
+import json
 import subprocess
 import sys
 
@@ -69,10 +70,16 @@ def test_reconstruct_accepts_stereo_44k(tmp_path, speech_16k):
     assert sr == 16000 and abs(len(y) - len(speech_16k)) <= 640
 
 
+def default_space() -> str:
+    """The latent space of the bundled default model."""
+    from f3edge.registry import DEFAULT_MODEL, resolve_checkpoint_path
+    return json.loads((resolve_checkpoint_path(DEFAULT_MODEL) / "config.json").read_text())["latent_space"]
+
+
 def test_decode_refuses_latents_of_another_model_unless_forced(tmp_path, speech_16k):
     from f3edge.latents import LatentFile, save_latents
     z = np.random.default_rng(0).standard_normal((10, 64)).astype(np.float32)
-    save_latents(tmp_path / "o.npz", LatentFile(z, 16000, 25.0, "other-model", "0" * 64, 6400))
+    save_latents(tmp_path / "o.npz", LatentFile(z, 16000, 25.0, "other-model", "0" * 64, 6400, default_space()))
     assert_bad_input(run("decode", tmp_path / "o.npz", "-o", tmp_path / "o.wav"))
     assert not (tmp_path / "o.wav").exists()
     p = run("decode", tmp_path / "o.npz", "-o", tmp_path / "o.wav", "--force")
@@ -109,9 +116,10 @@ def test_runtime_without_artifact_is_bad_input(tmp_path, speech_16k):
 def test_decode_refuses_latents_of_another_latent_space_even_when_forced(tmp_path):
     from f3edge.latents import LatentFile, load_latents, save_latents
     z = np.random.default_rng(0).standard_normal((10, 64)).astype(np.float32)
-    save_latents(tmp_path / "v2.npz", LatentFile(z, 16000, 25.0, "f3edge-teacher-v2", "0" * 64, 6400, "f3-v2"))
-    assert load_latents(tmp_path / "v2.npz").latent_space == "f3-v2"
+    other = "f3-v1" if default_space() != "f3-v1" else "f3-v2"
+    save_latents(tmp_path / "other.npz", LatentFile(z, 16000, 25.0, "f3edge-teacher-x", "0" * 64, 6400, other))
+    assert load_latents(tmp_path / "other.npz").latent_space == other
     for extra in ([], ["--force"]):
-        p = run("decode", tmp_path / "v2.npz", "-o", tmp_path / "o.wav", *extra)
+        p = run("decode", tmp_path / "other.npz", "-o", tmp_path / "o.wav", *extra)
         assert_bad_input(p)
         assert "latent space" in p.stderr and not (tmp_path / "o.wav").exists()

@@ -11,7 +11,11 @@ from hypothesis import strategies as st
 from f3edge.models.representation import RepresentationConfig, RepresentationEncoder, RepresentationModel
 from f3edge.training.rq_mtp import RandomProjectionQuantizer, aligned, baseline_accuracies, rq_mtp_loss
 
-SMALL = RepresentationConfig(channels=32, blocks=2, kernel=3, out_dim=24, rq_codebook=64, mtp_k=2)
+from f3edge.registry import DEFAULT_MODEL, DEFAULT_TEACHER, resolve_checkpoint_path
+
+# the latent space of the bundled default (and of DEFAULT_TEACHER, which makes the training latents here)
+SPACE = json.loads((resolve_checkpoint_path(DEFAULT_MODEL) / "config.json").read_text())["latent_space"]
+SMALL = RepresentationConfig(latent_space=SPACE, channels=32, blocks=2, kernel=3, out_dim=24, rq_codebook=64, mtp_k=2)
 
 
 @settings(max_examples=20, deadline=None)
@@ -80,8 +84,7 @@ def test_bad_representation_configs_are_refused():
 def _train_repr(config: dict, path):
     """Run `f3edge train-repr` on a config written to `path`; the teacher's weights must not change."""
     from f3edge.checkpoint import sha256_file
-    from f3edge.registry import resolve_checkpoint_path
-    teacher = resolve_checkpoint_path("f3edge-teacher") / "model.safetensors"
+    teacher = resolve_checkpoint_path(DEFAULT_TEACHER) / "model.safetensors"
     before = sha256_file(teacher)
     path.write_text(json.dumps(config))
     p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(path)], capture_output=True,
@@ -105,14 +108,14 @@ def test_train_repr_learns_codes_and_leaves_the_autoencoder_bit_identical(tmp_pa
     for i in range(3):
         sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 1) * 16000 + 16000], 16000)
     (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr")))
-    _train_repr({"model": str(tmp_path / "repr.json"), "teacher": "f3edge-teacher", "data": str(data),
+    _train_repr({"model": str(tmp_path / "repr.json"), "teacher": DEFAULT_TEACHER, "data": str(data),
                  "out": str(tmp_path / "run"), "steps": 30, "batch_size": 4, "segment_seconds": 1.28, "lr": 3e-3,
                  "warmup_steps": 2, "ema_start": 2, "ckpt_every": 10, "log_every": 5, "threads": 1, "bf16": False,
                  "keep_speech_only": False}, tmp_path / "train.json")
     ce = _logged(tmp_path / "run", "rq_ce")
     assert ce[-1] < ce[0] - 0.3, ce
     loaded = load_representation(tmp_path / "run" / "model")
-    assert loaded.config.latent_space == "f3-v1" and loaded.meta["recipe"] == "repr"
+    assert loaded.config.latent_space == SPACE and loaded.meta["recipe"] == "repr"
     fresh = RepresentationModel(loaded.config)
     assert torch.equal(loaded.model.quantizer.codebook, fresh.quantizer.codebook), "the seeded codebook is saved"
     from f3edge.training.snapshot import export_run_state   # the run's saved state, exported: the same EMA weights
@@ -136,7 +139,7 @@ def test_frozen_lm_supervision_trains_the_encoder_and_projection_only_and_resume
         sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 2) * 16000], 16000)
     (tmp_path / "t.json").write_text(json.dumps({str(data / f"c{i}.wav"): t for i, t in enumerate(texts)}))
     (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr-lm")))
-    cfg = {"model": str(tmp_path / "repr.json"), "teacher": "f3edge-teacher", "data": str(data),
+    cfg = {"model": str(tmp_path / "repr.json"), "teacher": DEFAULT_TEACHER, "data": str(data),
            "out": str(tmp_path / "run"), "steps": 16, "batch_size": 2, "segment_seconds": 2.56, "lr": 3e-3,
            "warmup_steps": 2, "ema_start": 2, "ckpt_every": 8, "log_every": 4, "threads": 1, "bf16": False,
            "keep_speech_only": False, "rq_weight": 0.0, "lm_weight": 1.0, "lm_transcripts": str(tmp_path / "t.json"),
@@ -185,7 +188,7 @@ def test_held_out_lm_loss_is_logged_and_its_best_weights_are_kept(tmp_path, spee
         sf.write(name, speech_16k[k * 8000:k * 8000 + 32000], 16000)
     (tmp_path / "t.json").write_text(json.dumps(dict(zip(chosen, texts))))
     (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr-held")))
-    cfg = {"model": str(tmp_path / "repr.json"), "teacher": "f3edge-teacher", "data": str(data),
+    cfg = {"model": str(tmp_path / "repr.json"), "teacher": DEFAULT_TEACHER, "data": str(data),
            "out": str(tmp_path / "run"), "steps": 6, "batch_size": 2, "segment_seconds": 2.56, "lr": 3e-3,
            "warmup_steps": 2, "ema_start": 2, "ckpt_every": 2, "log_every": 2, "threads": 1, "bf16": False,
            "keep_speech_only": False, "rq_weight": 0.0, "lm_weight": 1.0, "lm_transcripts": str(tmp_path / "t.json"),
@@ -210,7 +213,7 @@ def test_held_out_lm_loss_is_logged_and_its_best_weights_are_kept(tmp_path, spee
 
 
 def test_frozen_lm_supervision_without_transcripts_is_a_config_error(tmp_path):
-    (tmp_path / "train.json").write_text(json.dumps({"model": "repr", "teacher": "f3edge-teacher",
+    (tmp_path / "train.json").write_text(json.dumps({"model": "repr", "teacher": DEFAULT_TEACHER,
                                                       "out": str(tmp_path / "run"), "lm_weight": 1.0}))
     p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "train.json")],
                        capture_output=True, text=True, timeout=300)
@@ -220,7 +223,7 @@ def test_frozen_lm_supervision_without_transcripts_is_a_config_error(tmp_path):
 def test_a_teacher_of_another_latent_space_is_refused(tmp_path):
     (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), latent_space="f3-v9")))
     (tmp_path / "train.json").write_text(json.dumps({"model": str(tmp_path / "repr.json"),
-                                                      "teacher": "f3edge-teacher", "out": str(tmp_path / "run")}))
+                                                      "teacher": DEFAULT_TEACHER, "out": str(tmp_path / "run")}))
     p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "train.json")],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 2 and "f3-v9" in p.stderr and "Traceback" not in p.stderr
@@ -255,15 +258,15 @@ def test_represent_uses_the_encoder_bundled_for_the_models_latent_space(tok, spe
     from f3edge.errors import F3EdgeInputError
     from f3edge.representation import load_representer
     monkeypatch.setattr(registry, "REPRESENTATION_DIR", tmp_path / "none")
-    with pytest.raises(F3EdgeInputError, match="no representation encoder is bundled for latent space 'f3-v1'"):
+    with pytest.raises(F3EdgeInputError, match=f"no representation encoder is bundled for latent space '{SPACE}'"):
         tok.represent(speech_16k, 16000)
     monkeypatch.setattr(registry, "REPRESENTATION_DIR", tmp_path / "bundled")
     shutil.copytree(small_repr, tmp_path / "bundled" / "small-v1")
     assert registry.available_representations() == ["small-v1"] and "small-v1" not in registry.available_models()
     np.testing.assert_array_equal(tok.represent(speech_16k, 16000), load_representer(small_repr).features(
         tok.encode(speech_16k)))
-    with pytest.raises(F3EdgeInputError, match="unknown representation encoder 'f3edge-teacher'"):
-        tok.represent(speech_16k, 16000, representation="f3edge-teacher")   # an autoencoder is not one
+    with pytest.raises(F3EdgeInputError, match=f"unknown representation encoder '{DEFAULT_TEACHER}'"):
+        tok.represent(speech_16k, 16000, representation=DEFAULT_TEACHER)   # an autoencoder is not one
 
 
 def test_represent_cli_writes_features_and_refuses_bad_input(tmp_path, small_repr):
@@ -273,7 +276,7 @@ def test_represent_cli_writes_features_and_refuses_bad_input(tmp_path, small_rep
     p = run("represent", sample(), "-o", tmp_path / "f.npz", "--representation", small_repr)
     assert p.returncode == 0, p.stderr
     f = np.load(tmp_path / "f.npz")
-    assert f["features"].shape[1] == SMALL.out_dim and str(f["latent_space"]) == "f3-v1"
+    assert f["features"].shape[1] == SMALL.out_dim and str(f["latent_space"]) == SPACE
     (tmp_path / "bad.wav").write_text("not audio")
     assert_bad_input(run("represent", tmp_path / "bad.wav", "-o", tmp_path / "g.npz", "--representation", small_repr))
     assert not (tmp_path / "g.npz").exists()

@@ -225,18 +225,18 @@ def test_training_the_encoder_of_a_released_model_needs_a_new_latent_space_name(
 
 
 def test_the_gpu_recipe_runs_end_to_end_through_torchrun_on_cpu_at_one_step(tiny_setup, tmp_path):
-    """configs/gpu/teacher_v2.json is the command a lent GPU runs (README, docs/RECIPE.md): it must start from
+    """configs/gpu/teacher_v3.json is the command a lent GPU runs (README, docs/RECIPE.md): it must start from
     the bundled teacher, train, checkpoint and export. Here: one step, CPU, the tiny data (the real run reads
     the carried shard from `f3edge data shard`)."""
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "1",
-           "-m", "f3edge", "train", "--config", "configs/gpu/teacher_v2.json", "--data", str(tiny_setup / "data"),
+           "-m", "f3edge", "train", "--config", "configs/gpu/teacher_v3.json", "--data", str(tiny_setup / "data"),
            "--out", str(tmp_path / "gpu"), "--steps", "1"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=900,
                        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert p.returncode == 0, p.stderr[-2000:]
     meta = json.loads((tmp_path / "gpu" / "model" / "meta.json").read_text())
     assert meta["train_steps"] == 1 and meta["init_sha256"]
-    assert json.loads((tmp_path / "gpu" / "model" / "config.json").read_text())["latent_space"] == "f3-v2"
+    assert json.loads((tmp_path / "gpu" / "model" / "config.json").read_text())["latent_space"] == "f3-v3"
 
 
 def test_dev_scoring_logs_every_n_steps_and_keeps_the_best_pesq_weights(tiny_setup):
