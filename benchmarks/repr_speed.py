@@ -93,7 +93,8 @@ def main(argv=None) -> int:
     try:
         tok = f3edge.load(a.model)
         rep = representer_for(tok, a.representation)
-        clips = speech_clips(a.data)[:: max(1, len(speech_clips(a.data)) // a.clips)][: a.clips]
+        speech = speech_clips(a.data)
+        clips = speech[:: max(1, len(speech) // a.clips)][: a.clips]
     except (F3EdgeInputError, OSError, ValueError) as e:
         print(f"repr_speed: {e}", file=sys.stderr)
         return 2

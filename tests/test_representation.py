@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from f3edge.models.representation import RepresentationConfig, RepresentationEncoder, RepresentationModel
 from f3edge.training.rq_mtp import RandomProjectionQuantizer, aligned, baseline_accuracies, rq_mtp_loss
 
-from f3edge.registry import DEFAULT_MODEL, DEFAULT_TEACHER, resolve_checkpoint_path
+from f3edge.registry import DEFAULT_TEACHER, resolve_checkpoint_path
+from test_cli import default_space
 
 # the latent space of the bundled default (and of DEFAULT_TEACHER, which makes the training latents here)
-SPACE = json.loads((resolve_checkpoint_path(DEFAULT_MODEL) / "config.json").read_text())["latent_space"]
+SPACE = default_space()
 SMALL = RepresentationConfig(latent_space=SPACE, channels=32, blocks=2, kernel=3, out_dim=24, rq_codebook=64, mtp_k=2)
 
 

@@ -7,12 +7,12 @@ out/best, like the dev-PESQ rule for autoencoders.
 The split is by a hash of the clip path: the same clips are held out in every run and after a resume."""
 from __future__ import annotations
 
-import csv
 import hashlib
-import math
 from pathlib import Path
 
 import torch
+
+from .score_log import ScoreLog
 
 LM_EVAL_FIELDS = ["step", "cpu_s", "lm_ce_held_out", "clips"]
 
@@ -28,7 +28,7 @@ def split_transcripts(transcripts: dict[str, str], fraction: float) -> tuple[dic
     return {p: t for p, t in transcripts.items() if p not in held}, held
 
 
-class HeldOutLM:
+class HeldOutLM(ScoreLog):
     """Scores a representation model's frozen-LM cross-entropy on fixed held-out clips (token-weighted)."""
 
     def __init__(self, clips, batch_size: int, log_path: Path):
@@ -36,13 +36,13 @@ class HeldOutLM:
         if not len(clips):
             raise TrainingDataError("no held-out transcribed clips to score the frozen-LM loss on "
                                     "(raise lm_held_out or add transcripts)")
-        self.clips, self.batch_size, self.log_path = clips, batch_size, log_path
-        self.best = min((r["lm_ce_held_out"] for r in self.rows()), default=math.inf)
+        self.clips, self.batch_size = clips, batch_size
+        super().__init__(log_path, LM_EVAL_FIELDS, "lm_ce_held_out", higher_is_better=False,
+                         int_fields=("step", "clips"))
 
     @torch.no_grad()
     def score(self, model, teacher, decoder, device) -> float:
         from .lm_objective import IGNORE, frozen_lm_loss
-        model = model.eval()
         total, count = 0.0, 0
         for i in range(0, len(self.clips), self.batch_size):
             wav, frames, tokens = self.clips.batch_of(range(i, min(i + self.batch_size, len(self.clips))))
@@ -53,29 +53,6 @@ class HeldOutLM:
             count += n
         return total / max(1, count)
 
-    def rows(self) -> list[dict]:
-        if not self.log_path.exists():
-            return []
-        with open(self.log_path, newline="") as f:
-            return [{k: float(v) for k, v in r.items()} for r in csv.DictReader(f)]
-
-    def _write(self, rows: list[dict]) -> None:
-        from ..audio import atomic_path
-        with atomic_path(self.log_path) as tmp, open(tmp, "w", newline="") as f:
-            w = csv.DictWriter(f, LM_EVAL_FIELDS)
-            w.writeheader()
-            w.writerows([{k: (int(r[k]) if k in ("step", "clips") else r[k]) for k in LM_EVAL_FIELDS} for r in rows])
-
-    def truncate(self, step: int) -> None:
-        """A resumed run drops the rows past its checkpoint (they will be scored again)."""
-        kept = [r for r in self.rows() if r["step"] <= step]
-        self._write(kept)
-        self.best = min((r["lm_ce_held_out"] for r in kept), default=math.inf)
-
     def record(self, step: int, cpu_s: float, loss: float) -> bool:
         """Append one row; True when it is the lowest held-out loss so far."""
-        self._write(self.rows() + [{"step": step, "cpu_s": round(cpu_s, 1), "lm_ce_held_out": loss,
-                                    "clips": len(self.clips)}])
-        improved = loss < self.best
-        self.best = min(self.best, loss)
-        return improved
+        return self.add({"step": step, "cpu_s": round(cpu_s, 1), "lm_ce_held_out": loss, "clips": len(self.clips)})
