@@ -153,6 +153,11 @@ def feature_sources(model: str, representations: dict[str, str], whisper_referen
     return tok, reps
 
 
+def selected(feats: dict, rows) -> dict:
+    """The feature rows to probe: all, or only those named in `rows` (the others kept from an earlier result)."""
+    return feats if rows is None else {k: v for k, v in feats.items() if k in rows}
+
+
 def speaker_split(speakers: np.ndarray, seed: int, fraction: float = 1 / 3) -> np.ndarray:
     """Test mask: a random `fraction` of the speakers, all their clips."""
     names = sorted(set(speakers.tolist()))
@@ -189,8 +194,9 @@ def digit_features(model: str, representations: dict[str, str], clips, pool: boo
 
 
 def run_kws(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
-            whisper_reference: bool = False) -> dict:
+            whisper_reference: bool = False, rows=None) -> dict:
     tok, feats, said, speakers = digit_features(model, representations, clips, True, whisper_reference)
+    feats = selected(feats, rows)
     labels = np.array([int(d) for d in said])
     log(f"{len(labels)} clips, {len(set(speakers.tolist()))} speakers")
     return {"task": "keyword spotting: isolated English digits in babble, speaker-disjoint split", "model": tok.model_id,
@@ -199,9 +205,10 @@ def run_kws(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2),
 
 
 def run_lid_tts(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
-                whisper_reference: bool = False) -> dict:
+                whisper_reference: bool = False, rows=None) -> dict:
     """Language ID on the same numbers read by the same voices in every language; voice-disjoint."""
     tok, feats, _, speakers = digit_features(model, representations, clips, True, whisper_reference)
+    feats = selected(feats, rows)
     langs = sorted({c.lang for c in clips})
     labels = np.array([langs.index(c.lang) for c in clips])
     log(f"{len(labels)} clips, {len(langs)} languages, {len(set(speakers.tolist()))} voices")
@@ -212,10 +219,11 @@ def run_lid_tts(model: str, representations: dict[str, str], clips, seeds=(0, 1,
 
 
 def run_speaker_id(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
-                   whisper_reference: bool = False) -> dict:
+                   whisper_reference: bool = False, rows=None) -> dict:
     """Which of the speakers says a digit (text-disjoint: each seed holds out 3 of the 10 digits, so a
     probe cannot match a speaker by the word)."""
     tok, feats, said, speakers = digit_features(model, representations, clips, True, whisper_reference)
+    feats = selected(feats, rows)
     names = sorted(set(speakers.tolist()))
     labels = np.array([names.index(s) for s in speakers])
     said = np.array(said)
@@ -270,8 +278,9 @@ def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray
 
 
 def run_ctc(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
-            whisper_reference: bool = False) -> dict:
+            whisper_reference: bool = False, rows=None) -> dict:
     tok, feats, labels, speakers = digit_features(model, representations, clips, False, whisper_reference)
+    feats = selected(feats, rows)
     log(f"{len(labels)} digit strings, {len(set(speakers.tolist()))} speakers")
     result = {"task": "CTC: connected English digit strings, speaker-disjoint split; digit error rate (lower "
                       "is better)", "model": tok.model_id, "latent_space": tok.latent_space,
@@ -290,7 +299,7 @@ def run_ctc(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2),
 
 
 def run_lid(model: str, representations: dict[str, str], corpus: str, seeds=(0, 1, 2), split: str = "package",
-            log=print, whisper_reference: bool = False) -> dict:
+            log=print, whisper_reference: bool = False, rows=None) -> dict:
     tok, reps = feature_sources(model, representations, whisper_reference)
     data = lid_clips(corpus)
     langs = sorted(data)
@@ -304,6 +313,7 @@ def run_lid(model: str, representations: dict[str, str], corpus: str, seeds=(0, 
                 labels.append(li)
                 packages.append(pkg)
     labels, packages = np.array(labels), np.array(packages)
+    feats = selected(feats, rows)
     log(f"{len(labels)} clips, {len(langs)} languages: {', '.join(langs)}")
 
     def held_out(seed):
@@ -357,15 +367,21 @@ def main(argv=None) -> int:
     p.add_argument("--update", action="store_true",
                    help="keep the rows of the existing --json result that this run does not compute (same task, model "
                         "and clips), e.g. the Whisper reference measured once")
+    p.add_argument("--only-representations", action="store_true",
+                   help="with --update: probe only the --representation rows and keep every other row (the "
+                        "baselines) from the existing result")
     a = p.parse_args(argv)
     if a.update and not a.json:
         p.error("--update needs --json")
+    if a.only_representations and not (a.update and a.representation):
+        p.error("--only-representations needs --update and --representation")
     torch.set_num_threads(a.threads)
     reps = dict(item.split("=", 1) for item in a.representation)
     log = lambda m: print(m, file=sys.stderr)   # noqa: E731
     w = a.whisper_reference
+    rows = set(reps) | ({WhisperReference.name} if w else set()) if a.only_representations else None
     if a.task == "lid":
-        r = run_lid(a.model, reps, a.corpus, split=a.split, log=log, whisper_reference=w)
+        r = run_lid(a.model, reps, a.corpus, split=a.split, log=log, whisper_reference=w, rows=rows)
     else:
         from . import spoken_digits
         if not spoken_digits.espeak_available():
@@ -374,13 +390,14 @@ def main(argv=None) -> int:
         if a.task in ("kws", "speaker"):   # speaker ID in lighter babble: at -5..5 dB every row is near chance
             snr = (-5.0, 5.0) if a.task == "kws" else (5.0, 15.0)
             clips = spoken_digits.with_babble(spoken_digits.isolated_digits(a.cache, a.corpus), a.cache, a.corpus, snr)
-            r = (run_kws if a.task == "kws" else run_speaker_id)(a.model, reps, clips, log=log, whisper_reference=w)
+            r = (run_kws if a.task == "kws" else run_speaker_id)(a.model, reps, clips, log=log, whisper_reference=w,
+                                                                 rows=rows)
         elif a.task == "lid-tts":
             clips = spoken_digits.with_babble(spoken_digits.numbers_in_languages(a.cache), a.cache, a.corpus,
                                               (0.0, 10.0))
-            r = run_lid_tts(a.model, reps, clips, log=log, whisper_reference=w)
+            r = run_lid_tts(a.model, reps, clips, log=log, whisper_reference=w, rows=rows)
         else:
-            r = run_ctc(a.model, reps, spoken_digits.digit_strings(a.cache), log=log, whisper_reference=w)
+            r = run_ctc(a.model, reps, spoken_digits.digit_strings(a.cache), log=log, whisper_reference=w, rows=rows)
     if a.update and Path(a.json).is_file():
         try:
             r = merged(json.loads(Path(a.json).read_text()), r)

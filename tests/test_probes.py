@@ -105,3 +105,16 @@ def test_an_update_keeps_rows_measured_once_and_refuses_another_measurement():
     assert merged(old, new)["rows"] == {"log-mel": 3, "trained": 4, "reference": 2}
     with pytest.raises(ValueError, match="not merged"):
         merged({**old, "clips": 10}, new)
+
+
+def test_only_the_named_rows_are_probed_and_the_flag_needs_an_update_to_merge_into(tmp_path, capsys):
+    from benchmarks.probes import main, selected
+    feats = {"log-mel": [1], "latents": [2], "random-init encoder": [3], "trained": [4]}
+    assert selected(feats, {"trained"}) == {"trained": [4]}
+    assert selected(feats, None) is feats
+    for argv in (["--task", "kws", "--only-representations", "--representation", "x=y"],
+                 ["--task", "kws", "--only-representations", "--update", "--json", str(tmp_path / "r.json")]):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 2
+    assert "--only-representations needs --update and --representation" in capsys.readouterr().err
