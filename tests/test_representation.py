@@ -112,8 +112,10 @@ def test_train_repr_learns_codes_and_leaves_the_autoencoder_bit_identical(tmp_pa
     _train_repr({"model": str(tmp_path / "repr.json"), "teacher": DEFAULT_TEACHER, "data": str(data),
                  "out": str(tmp_path / "run"), "steps": 30, "batch_size": 4, "segment_seconds": 1.28, "lr": 3e-3,
                  "warmup_steps": 2, "ema_start": 2, "ckpt_every": 10, "log_every": 5, "threads": 1, "bf16": False,
-                 "keep_speech_only": False}, tmp_path / "train.json")
+                 "keep_speech_only": False, "snapshot_steps": [20]}, tmp_path / "train.json")
     ce = _logged(tmp_path / "run", "rq_ce")
+    at20 = load_representation(tmp_path / "run" / "model_at_20")          # a budget point, kept as it was
+    assert at20.meta["train_steps"] == 20 and sorted(p.name for p in (tmp_path / "run").glob("model_at_*")) == ["model_at_20"]
     assert ce[-1] < ce[0] - 0.3, ce
     loaded = load_representation(tmp_path / "run" / "model")
     assert loaded.config.latent_space == SPACE and loaded.meta["recipe"] == "repr"

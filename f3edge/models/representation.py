@@ -81,6 +81,7 @@ class RepresentationConfig:
 REPRESENTATION_PRESETS = {
     "repr": RepresentationConfig(),
     "repr-v2": RepresentationConfig(name="f3edge-repr-v2", latent_space="f3-v2"),
+    "repr-v2b": RepresentationConfig(name="f3edge-repr-v2b", latent_space="f3-v2"),   # frozen-LM clips augmented
 }
 
 

@@ -47,6 +47,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0                       # 0: leave torch's default
     ckpt_every: int = 250
+    snapshot_steps: list[int] = dataclasses.field(default_factory=list)  # EMA weights also kept as out/model_at_<step>
     log_every: int = 25
     keep_speech_only: bool = True
     time_limit_minutes: float = 0.0        # stop cleanly (with a checkpoint) after this long; 0 = no limit

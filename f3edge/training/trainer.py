@@ -495,6 +495,8 @@ class Trainer:
                     self._score_held_out_lm(time.process_time() - cpu_start)
                 if self.step % cfg.ckpt_every == 0:
                     self.save()
+                if self.step in cfg.snapshot_steps and self.is_main:   # budget points of a comparison
+                    save_checkpoint(self.ema.shadow, self.out / f"model_at_{self.step}", self._meta())
                 if cfg.time_limit_minutes and time.time() - session_start > cfg.time_limit_minutes * 60:
                     break
                 if cfg.cpu_limit_minutes and time.process_time() - cpu_start > cfg.cpu_limit_minutes * 60:
