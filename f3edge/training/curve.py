@@ -1,4 +1,5 @@
-"""Quality-vs-CPU-time curve of a run: evaluates checkpoints saved by `snapshot_every` and plots them."""
+"""Quality-vs-CPU-time curve of a run: its training log against CPU hours, with dev-set scores of its saved
+states (`evaluate_snapshot`) or of its `eval_every` log as points."""
 from __future__ import annotations
 
 import csv
