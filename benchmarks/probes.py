@@ -180,8 +180,10 @@ def classify_rows(feats: dict, labels: np.ndarray, classes: int, test_mask, seed
     return rows
 
 
-def digit_features(model: str, representations: dict[str, str], clips, pool: bool, whisper_reference: bool = False):
-    """(tokenizer, {row: per-clip features (pooled, or frames)}, what each clip says, its speaker)."""
+def digit_features(model: str, representations: dict[str, str], clips, pool: bool, whisper_reference: bool = False,
+                   rows=None):
+    """(tokenizer, {row: per-clip features (pooled, or frames)} of the `rows` to probe, what each clip says, its
+    speaker)."""
     tok, reps = feature_sources(model, representations, whisper_reference)
     feats, said, speakers = defaultdict(list), [], []
     for c in clips:
@@ -190,13 +192,12 @@ def digit_features(model: str, representations: dict[str, str], clips, pool: boo
             feats[name].append(pooled(f) if pool else f.astype(np.float32))
         said.append(c.digits)
         speakers.append(c.speaker)
-    return tok, feats, said, np.array(speakers)
+    return tok, selected(feats, rows), said, np.array(speakers)
 
 
 def run_kws(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
             whisper_reference: bool = False, rows=None) -> dict:
-    tok, feats, said, speakers = digit_features(model, representations, clips, True, whisper_reference)
-    feats = selected(feats, rows)
+    tok, feats, said, speakers = digit_features(model, representations, clips, True, whisper_reference, rows)
     labels = np.array([int(d) for d in said])
     log(f"{len(labels)} clips, {len(set(speakers.tolist()))} speakers")
     return {"task": "keyword spotting: isolated English digits in babble, speaker-disjoint split", "model": tok.model_id,
@@ -207,8 +208,7 @@ def run_kws(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2),
 def run_lid_tts(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
                 whisper_reference: bool = False, rows=None) -> dict:
     """Language ID on the same numbers read by the same voices in every language; voice-disjoint."""
-    tok, feats, _, speakers = digit_features(model, representations, clips, True, whisper_reference)
-    feats = selected(feats, rows)
+    tok, feats, _, speakers = digit_features(model, representations, clips, True, whisper_reference, rows)
     langs = sorted({c.lang for c in clips})
     labels = np.array([langs.index(c.lang) for c in clips])
     log(f"{len(labels)} clips, {len(langs)} languages, {len(set(speakers.tolist()))} voices")
@@ -222,8 +222,7 @@ def run_speaker_id(model: str, representations: dict[str, str], clips, seeds=(0,
                    whisper_reference: bool = False, rows=None) -> dict:
     """Which of the speakers says a digit (text-disjoint: each seed holds out 3 of the 10 digits, so a
     probe cannot match a speaker by the word)."""
-    tok, feats, said, speakers = digit_features(model, representations, clips, True, whisper_reference)
-    feats = selected(feats, rows)
+    tok, feats, said, speakers = digit_features(model, representations, clips, True, whisper_reference, rows)
     names = sorted(set(speakers.tolist()))
     labels = np.array([names.index(s) for s in speakers])
     said = np.array(said)
@@ -279,8 +278,7 @@ def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray
 
 def run_ctc(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
             whisper_reference: bool = False, rows=None) -> dict:
-    tok, feats, labels, speakers = digit_features(model, representations, clips, False, whisper_reference)
-    feats = selected(feats, rows)
+    tok, feats, labels, speakers = digit_features(model, representations, clips, False, whisper_reference, rows)
     log(f"{len(labels)} digit strings, {len(set(speakers.tolist()))} speakers")
     result = {"task": "CTC: connected English digit strings, speaker-disjoint split; digit error rate (lower "
                       "is better)", "model": tok.model_id, "latent_space": tok.latent_space,
