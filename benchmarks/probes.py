@@ -102,19 +102,24 @@ class WhisperReference:
         return f[: 2 * n].reshape(n, 2, -1).mean(1) if n else f
 
 
-def linear_probe(xtr, ytr, xte, yte, classes: int, seed: int, steps: int = 400) -> float:
+def linear_probe(xtr, ytr, xte, yte, classes: int, seed: int, iterations: int = 500, l2: float = 5e-4) -> float:
+    """Softmax regression fitted to convergence (full-batch L-BFGS; the loss is convex, so one start). 400
+    Adam steps had stopped short of it on some rows (stacked latents 0.88 where the optimum gives 0.91)."""
     torch.manual_seed(seed)
     mu, sd = xtr.mean(0), xtr.std(0) + 1e-6
     a, b = torch.from_numpy((xtr - mu) / sd).float(), torch.from_numpy((xte - mu) / sd).float()
     w = torch.nn.Linear(a.shape[1], classes)
-    opt = torch.optim.Adam(w.parameters(), lr=1e-2, weight_decay=1e-3)
     y = torch.from_numpy(ytr)
-    for _ in range(steps):
-        loss = torch.nn.functional.cross_entropy(w(a), y)
+    opt = torch.optim.LBFGS(w.parameters(), lr=1, max_iter=iterations, history_size=20, line_search_fn="strong_wolfe")
+
+    def closure():
         opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(w(a), y) + l2 * w.weight.pow(2).sum()
         loss.backward()
-        opt.step()
-    return float((w(b).argmax(1).numpy() == yte).mean())
+        return loss
+    opt.step(closure)
+    with torch.no_grad():
+        return float((w(b).argmax(1).numpy() == yte).mean())
 
 
 def knn_probe(xtr, ytr, xte, yte, k: int = 5) -> float:
@@ -235,10 +240,15 @@ def run_speaker_id(model: str, representations: dict[str, str], clips, seeds=(0,
 
 
 def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray], test_y: list[str], seed: int,
-              steps: int = 600) -> float:
-    """A linear CTC head (digits + blank) on frozen frame features; greedy decoding; digit error rate."""
+              iterations: int = 300, restarts: int = 3, l2: float = 1e-4) -> float:
+    """A linear CTC head (digits + blank) on frozen frame features; greedy decoding; digit error rate.
+
+    The head is fitted to convergence (full-batch L-BFGS with line search): 600 Adam steps left it at a
+    training loss of ~0.3 where L-BFGS reaches ~0.02 on the same features, and the Adam result then depended
+    on the init (stacked latents scored 0.30 or 0.03 by init alone). The CTC loss is not convex, so the
+    head is fitted from `restarts` inits and the one with the lowest training loss is scored (chosen
+    without looking at the test speakers)."""
     import jiwer
-    torch.manual_seed(seed)
     cat = np.concatenate(train)
     mu, sd = cat.mean(0), cat.std(0) + 1e-6
 
@@ -251,17 +261,30 @@ def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray
     x, xlen = batch(train)
     targets = torch.tensor([int(d) + 1 for y in train_y for d in y])
     tlen = torch.tensor([len(y) for y in train_y])
-    head = torch.nn.Linear(cat.shape[1], 11)
-    with torch.no_grad():   # start by predicting blank everywhere: the usual CTC start, and a stable one
-        head.bias.zero_()
-        head.bias[0] = 3.0
-    opt = torch.optim.Adam(head.parameters(), lr=1e-2, weight_decay=1e-4)
-    for _ in range(steps):
-        logp = head(x).log_softmax(-1).transpose(0, 1)
-        loss = torch.nn.functional.ctc_loss(logp, targets, xlen, tlen, zero_infinity=True)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+
+    def fitted(init_seed: int) -> tuple[float, torch.nn.Linear]:
+        torch.manual_seed(init_seed)
+        head = torch.nn.Linear(cat.shape[1], 11)
+        with torch.no_grad():   # start by predicting blank everywhere: the usual CTC start, and a stable one
+            head.bias.zero_()
+            head.bias[0] = 3.0
+
+        def objective():
+            logp = head(x).log_softmax(-1).transpose(0, 1)
+            return (torch.nn.functional.ctc_loss(logp, targets, xlen, tlen, zero_infinity=True)
+                    + l2 * head.weight.pow(2).sum())
+        opt = torch.optim.LBFGS(head.parameters(), lr=1, max_iter=iterations, history_size=20,
+                                line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            loss = objective()
+            loss.backward()
+            return loss
+        opt.step(closure)
+        with torch.no_grad():
+            return float(objective()), head
+    loss, head = min((fitted(seed * restarts + r) for r in range(restarts)), key=lambda fit: fit[0])
     xt, _ = batch(test)
     with torch.no_grad():
         best = head(xt).argmax(-1).numpy()

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.probes import ctc_probe, speaker_split
+from benchmarks.probes import ctc_probe, linear_probe, speaker_split
 
 
 def test_a_speaker_split_holds_out_whole_speakers_and_changes_with_the_seed():
@@ -32,10 +32,27 @@ def test_the_ctc_probe_transcribes_frames_that_spell_the_digits():
     rng = np.random.default_rng(0)
     ys = ["".join(rng.choice(list("0123456789"), size=4)) for _ in range(60)]
     xs = [_digit_frames(y, rng) for y in ys]
-    err = ctc_probe(xs[:45], ys[:45], xs[45:], ys[45:], seed=0, steps=300)
+    err = ctc_probe(xs[:45], ys[:45], xs[45:], ys[45:], seed=0, iterations=100, restarts=2)
     assert err < 0.15
     noise = [rng.normal(size=x.shape).astype(np.float32) for x in xs]
-    assert ctc_probe(noise[:45], ys[:45], noise[45:], ys[45:], seed=0, steps=300) > 0.5
+    assert ctc_probe(noise[:45], ys[:45], noise[45:], ys[45:], seed=0, iterations=100, restarts=2) > 0.5
+
+
+def test_the_ctc_probe_gives_the_same_error_for_the_same_seed():
+    rng = np.random.default_rng(1)
+    ys = ["".join(rng.choice(list("0123456789"), size=3)) for _ in range(30)]
+    xs = [_digit_frames(y, rng) + rng.normal(size=(1, 16)).astype(np.float32) for y in ys]
+    runs = [ctc_probe(xs[:20], ys[:20], xs[20:], ys[20:], seed=3, iterations=30, restarts=2) for _ in range(2)]
+    assert runs[0] == runs[1]
+
+
+def test_the_linear_probe_reads_a_class_a_feature_carries_and_not_one_it_lacks():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, size=400)
+    carries = (np.eye(8)[y] + 0.25 * rng.normal(size=(400, 8))).astype(np.float32)
+    lacks = rng.normal(size=(400, 8)).astype(np.float32)
+    assert linear_probe(carries[:300], y[:300], carries[300:], y[300:], 4, seed=0) > 0.9
+    assert linear_probe(lacks[:300], y[:300], lacks[300:], y[300:], 4, seed=0) < 0.45
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
