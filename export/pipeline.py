@@ -53,7 +53,7 @@ def build_manifest(tok: Tokenizer, target: str, runtime: str, precision: str, pa
 
 def calibration_clips(tok: Tokenizer, calibration: list[Path] | None) -> list[np.ndarray]:
     from f3edge.quantization.calibration import DEFAULT_CALIBRATION, read_calibration_audio
-    return read_calibration_audio(calibration or [DEFAULT_CALIBRATION], tok.sample_rate)
+    return read_calibration_audio(calibration or list(DEFAULT_CALIBRATION), tok.sample_rate)
 
 
 def calibration_inputs(tok: Tokenizer, clips: list[np.ndarray]) -> dict:
