@@ -30,6 +30,13 @@ def export(tok, target, precision, out_dir, clips):
     return export_target(tok, target, precision, out_dir, clips, log=lambda m: None)
 
 
+def test_default_int8_calibration_is_several_bundled_voices_and_never_the_parity_clip():
+    from f3edge.quantization.calibration import DEFAULT_CALIBRATION
+    from f3edge.samples_path import sample
+    assert len(DEFAULT_CALIBRATION) >= 4 and all(p.is_file() for p in DEFAULT_CALIBRATION)
+    assert sample() not in DEFAULT_CALIBRATION   # the parity clip (arctic_a0007) verifies, never calibrates
+
+
 @pytest.mark.parametrize("target,precision", [("onnx", "fp32"), ("onnx", "int8"), ("executorch", "fp32"),
                                               ("executorch", "int8")])
 def test_export_runs_in_its_runtime_and_meets_parity(tok, out_dir, parity_clip, speech_16k, target, precision):
