@@ -110,16 +110,25 @@ def linear_probe(xtr, ytr, xte, yte, classes: int, seed: int, iterations: int = 
     a, b = torch.from_numpy((xtr - mu) / sd).float(), torch.from_numpy((xte - mu) / sd).float()
     w = torch.nn.Linear(a.shape[1], classes)
     y = torch.from_numpy(ytr)
-    opt = torch.optim.LBFGS(w.parameters(), lr=1, max_iter=iterations, history_size=20, line_search_fn="strong_wolfe")
+    fit_to_convergence(w, lambda: torch.nn.functional.cross_entropy(w(a), y) + l2 * w.weight.pow(2).sum(), iterations)
+    with torch.no_grad():
+        return float((w(b).argmax(1).numpy() == yte).mean())
+
+
+def fit_to_convergence(head: torch.nn.Module, objective, iterations: int) -> float:
+    """Full-batch L-BFGS with a strong-Wolfe line search on `objective()` (a scalar loss of `head`'s
+    parameters); returns the final loss."""
+    opt = torch.optim.LBFGS(head.parameters(), lr=1, max_iter=iterations, history_size=20,
+                            line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(w(a), y) + l2 * w.weight.pow(2).sum()
+        loss = objective()
         loss.backward()
         return loss
     opt.step(closure)
     with torch.no_grad():
-        return float((w(b).argmax(1).numpy() == yte).mean())
+        return float(objective())
 
 
 def knn_probe(xtr, ytr, xte, yte, k: int = 5) -> float:
@@ -273,17 +282,7 @@ def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray
             logp = head(x).log_softmax(-1).transpose(0, 1)
             return (torch.nn.functional.ctc_loss(logp, targets, xlen, tlen, zero_infinity=True)
                     + l2 * head.weight.pow(2).sum())
-        opt = torch.optim.LBFGS(head.parameters(), lr=1, max_iter=iterations, history_size=20,
-                                line_search_fn="strong_wolfe")
-
-        def closure():
-            opt.zero_grad()
-            loss = objective()
-            loss.backward()
-            return loss
-        opt.step(closure)
-        with torch.no_grad():
-            return float(objective()), head
+        return fit_to_convergence(head, objective, iterations), head
     loss, head = min((fitted(seed * restarts + r) for r in range(restarts)), key=lambda fit: fit[0])
     xt, _ = batch(test)
     with torch.no_grad():
