@@ -271,3 +271,14 @@ def test_dev_scoring_without_dev_data_is_a_config_error(tiny_setup):
     assert p.wait(timeout=300) == 2
     err = p.stderr.read()
     assert "eval_data" in err and "Traceback" not in err
+
+
+def test_a_run_state_resumes_under_a_new_display_name_but_not_another_architecture():
+    """Renaming a run for release (repr-v2 -> repr-v2b) must not strand its saved state; a changed
+    width must still be refused."""
+    from f3edge.models.representation import REPRESENTATION_PRESETS
+    from f3edge.training.trainer import _same_model_config
+    saved = REPRESENTATION_PRESETS["repr-v2"].to_dict()
+    assert _same_model_config(saved, REPRESENTATION_PRESETS["repr-v2b"])
+    assert not _same_model_config({**saved, "channels": 128}, REPRESENTATION_PRESETS["repr-v2b"])
+    assert not _same_model_config({**saved, "latent_space": "f3-v1"}, REPRESENTATION_PRESETS["repr-v2b"])

@@ -94,9 +94,12 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
 
 
 def _same_model_config(saved, cfg) -> bool:
-    """Compared as parsed configs, so a state saved before a config key was retired still resumes."""
+    """Compared as parsed configs, so a state saved before a config key was retired still resumes; the
+    display name is a label, not architecture (a run renamed for release still resumes)."""
+    def unnamed(d: dict) -> dict:
+        return {k: v for k, v in d.items() if k != "name"}
     try:
-        return type(cfg).from_dict(saved).to_dict() == cfg.to_dict()
+        return unnamed(type(cfg).from_dict(saved).to_dict()) == unnamed(cfg.to_dict())
     except (ValueError, TypeError):
         return False
 
