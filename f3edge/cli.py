@@ -281,6 +281,29 @@ def cmd_data_transcribe(a) -> int:
     return 0
 
 
+def cmd_data_dialogs(a) -> int:
+    from .data import load_clips, training_split
+    from .data.dialog_transcripts import VOICE_PACKAGES, dialog_transcripts
+    from .lm.transcripts import write_transcripts
+    try:
+        clips = [c for c in training_split(load_clips(a.corpus)) if c.package in VOICE_PACKAGES]
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    if not clips:
+        raise UsageError(f"{a.corpus}: no Fillets NG voice clips to transcribe (build the corpus with "
+                         f"{' and '.join(VOICE_PACKAGES)})")
+    debs = Path(a.corpus) / "debs"
+    debs.mkdir(parents=True, exist_ok=True)
+    done = dialog_transcripts(clips, debs)
+    if not done:
+        raise UsageError(f"{a.corpus}: the dialog scripts name none of the corpus's Fillets NG voice clips")
+    out = Path(a.out) if a.out else Path(a.corpus) / "transcripts.dialogs.json"
+    write_transcripts(out, done)
+    hours = sum(c.seconds for c in clips if c.path in done) / 3600
+    print(f"{out}: {len(done)} clips ({hours:.2f} h) transcribed from the game's dialog scripts")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="f3edge", description="F3-style audio tokenizer for phones")
     sub = p.add_subparsers(dest="command", required=True)
@@ -368,6 +391,10 @@ def build_parser() -> argparse.ArgumentParser:
                                             "supervision), cached as JSON")
     tr.add_argument("corpus"); tr.add_argument("--out", default=None, help="default: CORPUS/transcripts.whisper-tiny-en.json")
     tr.set_defaults(func=cmd_data_transcribe)
+    dg = dsub.add_parser("dialogs", help="real transcripts of the Czech/Dutch Fillets NG voice clips, from the game's "
+                                         "dialog scripts (frozen-LM supervision with the multilingual Whisper base)")
+    dg.add_argument("corpus"); dg.add_argument("--out", default=None, help="default: CORPUS/transcripts.dialogs.json")
+    dg.set_defaults(func=cmd_data_dialogs)
     return p
 
 

@@ -31,7 +31,21 @@ def read_transcripts(path: str | Path) -> dict[str, str]:
     return d
 
 
-def _write(path: Path, d: dict[str, str]) -> None:
+def read_transcript_files(paths: str | list[str]) -> dict[str, str]:
+    """One transcripts file, or several merged (a clip in two of them is refused: which text is meant?)."""
+    merged: dict[str, str] = {}
+    for path in [paths] if isinstance(paths, (str, Path)) else paths:
+        d = read_transcripts(path)
+        both = set(d) & set(merged)
+        if both:
+            raise TranscriptsError(f"{path}: {len(both)} clips also transcribed in an earlier file "
+                                   f"(e.g. {sorted(both)[0]})")
+        merged.update(d)
+    return merged
+
+
+def write_transcripts(path: str | Path, d: dict[str, str]) -> None:
+    """Atomically (temp file, then rename)."""
     from ..audio import atomic_path
     with atomic_path(path) as tmp:
         Path(tmp).write_text(json.dumps(d, indent=0, ensure_ascii=False, sort_keys=True))
@@ -51,6 +65,6 @@ def pseudo_label(paths: list[str], out: str | Path, progress=None, save_every: i
         if progress is not None:
             progress(i, len(todo))
         if i % save_every == 0:
-            _write(out, done)
-    _write(out, done)
+            write_transcripts(out, done)
+    write_transcripts(out, done)
     return done

@@ -82,6 +82,8 @@ REPRESENTATION_PRESETS = {
     "repr": RepresentationConfig(),
     "repr-v2": RepresentationConfig(name="f3edge-repr-v2", latent_space="f3-v2"),
     "repr-v2b": RepresentationConfig(name="f3edge-repr-v2b", latent_space="f3-v2"),   # frozen-LM clips augmented
+    "repr-v2c": RepresentationConfig(name="f3edge-repr-v2c", latent_space="f3-v2"),   # + the prompt tokens fixed
+    "repr-v2m": RepresentationConfig(name="f3edge-repr-v2m", latent_space="f3-v2"),   # multilingual Whisper base
 }
 
 

@@ -48,8 +48,9 @@ class HeldOutLM(ScoreLog):
             wav, frames, tokens = self.clips.batch_of(range(i, min(i + self.batch_size, len(self.clips))))
             z = teacher.encode(wav.to(device)).float()
             memory = model.lm_proj(model.encoder(z).transpose(1, 2))
-            n = int((tokens[:, 2:] != IGNORE).sum())   # the loss's targets: all but the prompt
-            total += float(frozen_lm_loss(decoder, memory, frames, tokens.to(device))) * n
+            prompt = self.clips.prompt_length
+            n = int((tokens[:, prompt:] != IGNORE).sum())   # the loss's targets: all but the prompt
+            total += float(frozen_lm_loss(decoder, memory, frames, tokens.to(device), prompt)) * n
             count += n
         return total / max(1, count)
 

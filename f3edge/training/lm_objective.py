@@ -3,7 +3,7 @@ decoder (`lm_proj`, trained), take the place of Whisper's encoder output; the fr
 through cross-attention and predicts the clip's transcript, teacher-forced, with cross-entropy. Only the
 representation encoder and the projection learn (the decoder is not part of the trained model).
 
-Batches are whole transcribed English clips (the transcripts cover whole clips), padded to the longest
+Batches are whole transcribed clips (the transcripts cover whole clips), padded to the longest
 one; padded latent frames are masked out of the cross-attention, padded tokens out of the loss.
 """
 from __future__ import annotations
@@ -17,21 +17,43 @@ IGNORE = -100
 
 
 class WhisperTokens:
-    """Whisper tiny.en's tokenizer (tokenizer.json from the same registry package as the decoder)."""
+    """A Whisper tokenizer (tokenizer.json from the same registry package as the decoder). An English-only
+    model reads the prompt <|startoftranscript|><|notimestamps|>; a multilingual one
+    <|startoftranscript|><|lang|><|transcribe|><|notimestamps|>, with the clip's language given (the prompt
+    is read, never predicted)."""
 
-    def __init__(self, model_dir):
+    def __init__(self, model_dir, multilingual: bool = False):
         from tokenizers import Tokenizer
         self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        ids = [self.tok.token_to_id(t) for t in ("<|startoftranscript|>", "<|notimestamps|>", "<|endoftext|>")]
+        self.multilingual = multilingual
+        names = ("<|startoftranscript|>", "<|notimestamps|>", "<|endoftext|>", "<|transcribe|>")
+        ids = [self.tok.token_to_id(t) for t in names[: 4 if multilingual else 3]]
         if None in ids:
             from ..errors import TrainingConfigError
-            raise TrainingConfigError(f"{model_dir}: not a Whisper tokenizer")
-        self.prompt, self.eot = ids[:2], ids[2]
+            raise TrainingConfigError(f"{model_dir}: not a{' multilingual' if multilingual else ''} Whisper tokenizer")
+        self.sot, self.notimestamps, self.eot = ids[:3]
+        self.transcribe = ids[3] if multilingual else None
 
-    def sequence(self, text: str) -> list[int]:
+    @property
+    def prompt_length(self) -> int:
+        return 4 if self.multilingual else 2
+
+    def knows_language(self, lang: str) -> bool:
+        return self.tok.token_to_id(f"<|{lang}|>") is not None
+
+    def prompt(self, lang: str | None = None) -> list[int]:
+        if not self.multilingual:
+            return [self.sot, self.notimestamps]
+        if lang is None or not self.knows_language(lang):
+            raise ValueError(f"the multilingual prompt needs a language Whisper knows, not {lang!r}")
+        return [self.sot, self.tok.token_to_id(f"<|{lang}|>"), self.transcribe, self.notimestamps]
+
+    def sequence(self, text: str, lang: str | None = None) -> list[int]:
         """prompt + the text's tokens + end of text: what the decoder reads (all but the last) and predicts
-        (all but the prompt's first)."""
-        return self.prompt + self.tok.encode(" " + text.strip()).ids + [self.eot]
+        (all after the prompt)."""
+        # add_special_tokens=False: the tokenizer's post-processor would wrap the text in a second prompt and
+        # end of text of its own
+        return self.prompt(lang) + self.tok.encode(" " + text.strip(), add_special_tokens=False).ids + [self.eot]
 
 
 class TranscribedClips:
@@ -39,15 +61,25 @@ class TranscribedClips:
     `speed` > 0 speed-perturbs each drawn clip (training draws only, see lm_augment)."""
 
     def __init__(self, transcripts: dict[str, str], tokens: WhisperTokens, sample_rate: int, hop: int,
-                 max_samples: int, max_tokens: int, seed: int = 0, speed: float = 0.0):
+                 max_samples: int, max_tokens: int, seed: int = 0, speed: float = 0.0,
+                 languages: dict[str, str] | None = None):
+        """`languages` ({clip path: Whisper language}, from the corpus manifest): a multilingual tokenizer
+        needs each clip's, and clips without one it knows are left out; an English-only one leaves out clips
+        known to be in another language."""
         from ..audio import read_audio
         self.hop, self.sample_rate, self.speed = hop, sample_rate, speed
+        self.prompt_length = tokens.prompt_length
         self.items: list[tuple[np.ndarray, list[int]]] = []
         for path, text in sorted(transcripts.items()):
             if not text.strip():
                 continue
+            lang = (languages or {}).get(path)
+            if tokens.multilingual and (lang is None or not tokens.knows_language(lang)):
+                continue
+            if not tokens.multilingual and lang not in (None, "en"):
+                continue
             x = read_audio(path, sample_rate)
-            ids = tokens.sequence(text)
+            ids = tokens.sequence(text, lang)
             if hop <= len(x) <= max_samples and len(ids) <= max_tokens:
                 self.items.append((x, ids))
         self.rng = np.random.default_rng(seed)
@@ -88,12 +120,14 @@ class TranscribedClips:
         self.rng.bit_generator.state = s["rng"]
 
 
-def frozen_lm_loss(decoder: nn.Module, memory: Tensor, frames: Tensor, tokens: Tensor) -> Tensor:
-    """memory (B, T, width) projected features; tokens (B, N) with IGNORE padding -> mean cross-entropy of
-    the transcript tokens (and end of text) given the features."""
+def frozen_lm_loss(decoder: nn.Module, memory: Tensor, frames: Tensor, tokens: Tensor,
+                   prompt_length: int = 2) -> Tensor:
+    """memory (B, T, width) projected features; tokens (B, N) with IGNORE padding, each row starting with a
+    prompt of `prompt_length` tokens -> mean cross-entropy of the transcript tokens (and end of text) given
+    the features."""
     pad = torch.arange(memory.shape[1], device=memory.device)[None, :] >= frames.to(memory.device)[:, None]
     inputs = tokens[:, :-1].clamp_min(0)                          # padding read as token 0: masked below
     targets = tokens[:, 1:].clone()
-    targets[:, 0] = IGNORE                                        # <|notimestamps|> is part of the prompt
+    targets[:, : prompt_length - 1] = IGNORE                      # the rest of the prompt is given, not predicted
     logits = decoder(inputs, memory, pad)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), ignore_index=IGNORE)

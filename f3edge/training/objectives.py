@@ -86,10 +86,12 @@ class RepresentationObjective(nn.Module):
     over the representation encoder's features. The latents come from a frozen autoencoder; nothing here
     reaches back into it."""
 
-    def __init__(self, model, bf16: bool, rq_weight: float = 1.0, lm_weight: float = 0.0, lm_decoder=None):
+    def __init__(self, model, bf16: bool, rq_weight: float = 1.0, lm_weight: float = 0.0, lm_decoder=None,
+                 lm_prompt_length: int = 2):
         super().__init__()
         self.model, self.bf16, self.rq_weight, self.lm_weight = model, bf16, rq_weight, lm_weight
         self.lm_decoder = lm_decoder   # frozen; not part of `model`, so never saved or optimized
+        self.lm_prompt_length = lm_prompt_length
 
     def forward(self, latents: Tensor | None, lm_batch=None) -> dict[str, Tensor]:
         """`latents`: crops for RQ-MTP (None when it is off); `lm_batch`: (latents of transcribed clips
@@ -109,7 +111,7 @@ class RepresentationObjective(nn.Module):
             zl, frames, tokens = lm_batch
             with autocast(zl.device, self.bf16):
                 memory = self.model.lm_proj(self.model.encoder(zl).transpose(1, 2))
-                lm = frozen_lm_loss(self.lm_decoder, memory, frames, tokens)
+                lm = frozen_lm_loss(self.lm_decoder, memory, frames, tokens, self.lm_prompt_length)
             loss = loss + self.lm_weight * lm
             out["lm_ce"] = lm.detach()
         out["loss"] = loss

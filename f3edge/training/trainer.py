@@ -143,7 +143,7 @@ class Trainer:
 
         torch.manual_seed(cfg.seed)
         from ..registry import resolve_checkpoint_path
-        self.lm = self.lm_decoder = None
+        self.lm = self.lm_decoder = self.lm_languages = None
         if self.repr:
             from ..models.representation import RepresentationModel
             self.model_cfg = resolve_representation_config(cfg.model)
@@ -188,7 +188,8 @@ class Trainer:
         self._check_latent_space(distill)
         if self.repr:
             self.objective = RepresentationObjective(self.model, cfg.bf16, cfg.rq_weight, cfg.lm_weight,
-                                                     self.lm_decoder)
+                                                     self.lm_decoder,
+                                                     self.lm_tokens.prompt_length if self.lm_decoder else 2)
         else:
             recon = ReconstructionLoss(self.signal.sample_rate, cfg.mel_weight, cfg.stft_weight)
             phase = cfg.phase_weights
@@ -213,7 +214,8 @@ class Trainer:
             s = self.signal
             self.lm = TranscribedClips(self.lm_transcripts, self.lm_tokens, s.sample_rate, s.latent_hop,
                                        int(cfg.segment_seconds * s.sample_rate), self.lm_decoder.cfg.max_tokens,
-                                       seed=cfg.seed * 1000 + self.rank + 500, speed=self.lm_aug.speed)
+                                       seed=cfg.seed * 1000 + self.rank + 500, speed=self.lm_aug.speed,
+                                       languages=self.lm_languages)
             if not len(self.lm):
                 raise TrainingDataError(f"{cfg.lm_transcripts}: no transcribed clip of at most {cfg.segment_seconds} s")
         self.trainable = [p for p in self.model.parameters() if p.requires_grad]
@@ -249,16 +251,23 @@ class Trainer:
         self._resume()
 
     def _load_frozen_lm(self) -> None:
-        """Whisper tiny.en's decoder (frozen) and tokenizer; the model gains a projection to its width."""
+        """The frozen Whisper decoder and tokenizer of `lm_model`; the model gains a projection to its width.
+        A multilingual decoder reads each clip's language from the corpus manifest."""
         import dataclasses
-        from ..lm.transcripts import read_transcripts
-        from ..lm.whisper_decoder import default_model_dir, load_whisper_decoder
+        from ..lm.frozen_lms import FrozenLMError, frozen_lm, whisper_language
+        from ..lm.transcripts import read_transcript_files
+        from ..lm.whisper_decoder import load_whisper_decoder
         from .lm_objective import WhisperTokens
         if not self.cfg.lm_transcripts:
             raise TrainingConfigError("lm_weight > 0 needs lm_transcripts (make them with `f3edge data transcribe`)")
-        model_dir = default_model_dir()
+        try:
+            lm = frozen_lm(self.cfg.lm_model)
+        except FrozenLMError as e:
+            raise TrainingConfigError(str(e)) from None
+        model_dir = lm.model_dir()
         self.lm_decoder = load_whisper_decoder(model_dir).to(self.device)
-        self.lm_tokens = WhisperTokens(model_dir)
+        self.lm_tokens = WhisperTokens(model_dir, lm.multilingual)
+        self.lm_languages = {c.path: whisper_language(c.lang) for c in load_training_clips(self.cfg.data)}
         from .held_out_lm import split_transcripts
         if not 0.0 <= self.cfg.lm_held_out <= 0.5:
             raise TrainingConfigError(f"lm_held_out must be a share in [0, 0.5], not {self.cfg.lm_held_out!r}")
@@ -266,7 +275,7 @@ class Trainer:
             self.lm_aug = self.cfg.lm_augment
         except ValueError as e:
             raise TrainingConfigError(str(e)) from None
-        self.lm_transcripts, self.lm_held_out = split_transcripts(read_transcripts(self.cfg.lm_transcripts),
+        self.lm_transcripts, self.lm_held_out = split_transcripts(read_transcript_files(self.cfg.lm_transcripts),
                                                                   self.cfg.lm_held_out)
         self.model_cfg = dataclasses.replace(self.model_cfg, lm_width=self.lm_decoder.cfg.width)
 
@@ -279,7 +288,8 @@ class Trainer:
                                       "clips: it needs lm_weight > 0 and lm_held_out > 0")
         s = self.signal
         clips = TranscribedClips(self.lm_held_out, self.lm_tokens, s.sample_rate, s.latent_hop,
-                                 int(self.cfg.segment_seconds * s.sample_rate), self.lm_decoder.cfg.max_tokens)
+                                 int(self.cfg.segment_seconds * s.sample_rate), self.lm_decoder.cfg.max_tokens,
+                                 languages=self.lm_languages)
         return HeldOutLM(clips, self.cfg.lm_batch_size, self.out / "lm_eval_log.csv")
 
     def _load_initial_weights(self, path) -> str:
@@ -544,6 +554,8 @@ class Trainer:
     def _meta(self) -> dict:
         meta = {"train_steps": self.step, "train_cpu_seconds": round(self.elapsed, 1),
                 "world_size": self.world, "recipe": self.recipe}
+        if self.lm_decoder is not None:
+            meta["frozen_lm"] = self.cfg.lm_model
         if self.teacher is not None:
             meta["teacher_sha256"] = self.teacher_sha
         if self.cfg.init_from:   # lineage: what this run started from, and the totals including it
