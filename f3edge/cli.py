@@ -281,26 +281,29 @@ def cmd_data_transcribe(a) -> int:
     return 0
 
 
-def cmd_data_dialogs(a) -> int:
+def cmd_data_texts(a) -> int:
     from .data import load_clips, training_split
-    from .data.dialog_transcripts import VOICE_PACKAGES, dialog_transcripts
+    from .data.package_texts import TEXT_SOURCES, clips_of, package_transcripts
     from .lm.transcripts import write_transcripts
     try:
-        clips = [c for c in training_split(load_clips(a.corpus)) if c.package in VOICE_PACKAGES]
+        clips = training_split(load_clips(a.corpus))
     except FileNotFoundError as e:
         raise UsageError(str(e)) from None
-    if not clips:
-        raise UsageError(f"{a.corpus}: no Fillets NG voice clips to transcribe (build the corpus with "
-                         f"{' and '.join(VOICE_PACKAGES)})")
+    sources = a.source or list(TEXT_SOURCES)
+    todo = {s: clips_of(s, clips) for s in sources}
+    if not any(todo.values()):
+        raise UsageError(f"{a.corpus}: none of its training clips comes from a package with its own texts "
+                         f"({', '.join(p for s in sources for p in TEXT_SOURCES[s].VOICE_PACKAGES)})")
     debs = Path(a.corpus) / "debs"
     debs.mkdir(parents=True, exist_ok=True)
-    done = dialog_transcripts(clips, debs)
-    if not done:
-        raise UsageError(f"{a.corpus}: the dialog scripts name none of the corpus's Fillets NG voice clips")
-    out = Path(a.out) if a.out else Path(a.corpus) / "transcripts.dialogs.json"
-    write_transcripts(out, done)
-    hours = sum(c.seconds for c in clips if c.path in done) / 3600
-    print(f"{out}: {len(done)} clips ({hours:.2f} h) transcribed from the game's dialog scripts")
+    for source, mine in todo.items():
+        if not mine:
+            continue
+        done = package_transcripts(source, mine, debs)
+        out = Path(a.corpus) / f"transcripts.{source}.json"
+        write_transcripts(out, done)
+        hours = sum(c.seconds for c in mine if c.path in done) / 3600
+        print(f"{out}: {len(done)} of {len(mine)} clips ({hours:.2f} h) transcribed from the package's own texts")
     return 0
 
 
@@ -391,10 +394,13 @@ def build_parser() -> argparse.ArgumentParser:
                                             "supervision), cached as JSON")
     tr.add_argument("corpus"); tr.add_argument("--out", default=None, help="default: CORPUS/transcripts.whisper-tiny-en.json")
     tr.set_defaults(func=cmd_data_transcribe)
-    dg = dsub.add_parser("dialogs", help="real transcripts of the Czech/Dutch Fillets NG voice clips, from the game's "
-                                         "dialog scripts (frozen-LM supervision with the multilingual Whisper base)")
-    dg.add_argument("corpus"); dg.add_argument("--out", default=None, help="default: CORPUS/transcripts.dialogs.json")
-    dg.set_defaults(func=cmd_data_dialogs)
+    tx = dsub.add_parser("texts", help="real transcripts from the packages' own texts (Fillets NG dialog scripts: "
+                                       "Czech/Dutch; Tux Paint stamp descriptions: 14 languages), for frozen-LM "
+                                       "supervision with the multilingual Whisper base")
+    tx.add_argument("corpus")
+    tx.add_argument("--source", nargs="*", choices=["dialogs", "stamps"], help="default: all; writes "
+                    "CORPUS/transcripts.<source>.json")
+    tx.set_defaults(func=cmd_data_texts)
     return p
 
 

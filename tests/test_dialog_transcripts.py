@@ -40,10 +40,10 @@ def test_clips_are_matched_by_level_language_and_line_id(tmp_path):
     assert got == {clips[0].path: "Co je to za divnou loď?", clips[1].path: "Wat een schip?"}
 
 
-def test_a_corpus_without_fillets_voices_is_one_line_and_exit_2(tmp_path):
+def test_a_corpus_without_packages_that_carry_texts_is_one_line_and_exit_2(tmp_path):
     (tmp_path / "manifest.tsv").write_text("path\tpackage\tlang\torig_sr\tseconds\tlicense\tkind\n"
                                            "a.wav\tasterisk-core-sounds-en-g722\ten\t16000\t1.0\tx\tspeech\n")
-    p = subprocess.run([sys.executable, "-m", "f3edge", "data", "dialogs", str(tmp_path)],
+    p = subprocess.run([sys.executable, "-m", "f3edge", "data", "texts", str(tmp_path)],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "debs").exists()   # refused before fetching anything

@@ -12,8 +12,6 @@ lm/transcripts.py); the clip's language is the corpus manifest's.
 from __future__ import annotations
 
 import re
-import subprocess
-import tempfile
 from pathlib import Path
 
 DIALOG_PACKAGE = "fillets-ng-data"
@@ -65,10 +63,6 @@ def transcripts_for(clips, script_root: Path) -> dict[str, str]:
     return out
 
 
-def dialog_transcripts(clips, debs: Path) -> dict[str, str]:
-    """Fetch (once, into `debs`) and unpack the dialog scripts, then match them to `clips`."""
-    from .corpus import _download
-    deb = _download(DIALOG_PACKAGE, debs)
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["dpkg-deb", "-x", str(deb), tmp], check=True)
-        return transcripts_for(clips, Path(tmp) / "usr" / "share" / "games" / "fillets-ng" / "script")
+TEXT_PACKAGE = DIALOG_PACKAGE
+TEXT_FILES = "./usr/share/games/fillets-ng/script/*/dialogs_*.lua"   # what to unpack from TEXT_PACKAGE
+TEXT_ROOT = "usr/share/games/fillets-ng/script"                      # transcripts_for's root, in the unpacked tree
