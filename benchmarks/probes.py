@@ -396,7 +396,18 @@ def main(argv=None) -> int:
     if a.only_representations and not (a.update and a.representation):
         p.error("--only-representations needs --update and --representation")
     torch.set_num_threads(a.threads)
+    bad = [item for item in a.representation if "=" not in item]
+    if bad:
+        p.error(f"--representation takes NAME=PATH, not {bad[0]!r}")
     reps = dict(item.split("=", 1) for item in a.representation)
+    from f3edge.registry import resolve_representation_path
+    from f3edge.errors import F3EdgeInputError
+    try:   # every checkpoint found before any feature is computed (a typo is one line, not a traceback later)
+        for path in reps.values():
+            resolve_representation_path(path)
+    except F3EdgeInputError as e:
+        print(f"probes: {e}", file=sys.stderr)
+        return 2
     log = lambda m: print(m, file=sys.stderr)   # noqa: E731
     w = a.whisper_reference
     rows = set(reps) | ({WhisperReference.name} if w else set()) if a.only_representations else None

@@ -135,3 +135,10 @@ def test_only_the_named_rows_are_probed_and_the_flag_needs_an_update_to_merge_in
             main(argv)
         assert e.value.code == 2
     assert "--only-representations needs --update and --representation" in capsys.readouterr().err
+
+
+def test_a_missing_representation_checkpoint_is_one_line_and_exit_2_before_any_work(tmp_path, capsys):
+    from benchmarks.probes import main
+    assert main(["--task", "ctc", "--representation", f"x={tmp_path / 'nope'}", "--json", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nope" in err[0] and not (tmp_path / "r.json").exists()
