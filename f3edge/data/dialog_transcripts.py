@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-DIALOG_PACKAGE = "fillets-ng-data"
+TEXT_PACKAGE = "fillets-ng-data"
+TEXT_FILES = "./usr/share/games/fillets-ng/script/*/dialogs_*.lua"   # what to unpack from TEXT_PACKAGE
+TEXT_ROOT = "usr/share/games/fillets-ng/script"                      # transcripts_for's root, in the unpacked tree
 VOICE_PACKAGES = {"fillets-ng-data-cs": "cs", "fillets-ng-data-nl": "nl"}
 _STRING = r'"((?:[^"\\]|\\.)*)"'
 _PAIR = re.compile(r"dialogId\(\s*" + _STRING + r"\s*,\s*(?:" + _STRING + r"|nil)\s*,\s*" + _STRING + r"\s*\)\s*"
@@ -61,8 +63,3 @@ def transcripts_for(clips, script_root: Path) -> dict[str, str]:
         if text:
             out[c.path] = text
     return out
-
-
-TEXT_PACKAGE = DIALOG_PACKAGE
-TEXT_FILES = "./usr/share/games/fillets-ng/script/*/dialogs_*.lua"   # what to unpack from TEXT_PACKAGE
-TEXT_ROOT = "usr/share/games/fillets-ng/script"                      # transcripts_for's root, in the unpacked tree

@@ -60,7 +60,7 @@ class TrainConfig:
     lm_weight: float = 0.0                 # > 0: frozen-LM supervision on transcribed clips
     lm_model: str = "whisper-tiny-en"      # the frozen decoder (lm/frozen_lms.py): whisper-tiny-en | whisper-base
     lm_transcripts: str | list[str] | None = None   # JSON {clip path: text} (or several, merged); `f3edge data
-                                           # transcribe` / `data dialogs` make them
+                                           # transcribe` / `data texts` make them
     lm_batch_size: int = 8
     lm_held_out: float = 0.0               # share of transcribed clips kept out of training; with eval_every, their
                                            # frozen-LM loss is logged and the lowest-loss weights kept in out/best

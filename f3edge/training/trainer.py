@@ -202,6 +202,9 @@ class Trainer:
                 self.objective, find_unused_parameters=self.repr and cfg.rq_weight == 0)
 
         clips = load_training_clips(cfg.data)
+        if self.lm_decoder is not None:   # the prompt's language per transcribed clip, from the same manifest
+            from ..lm.frozen_lms import whisper_language
+            self.lm_languages = {c.path: whisper_language(c.lang) for c in clips}
         if cfg.keep_speech_only:
             clips = training_split(clips)
         if not clips:
@@ -252,9 +255,10 @@ class Trainer:
 
     def _load_frozen_lm(self) -> None:
         """The frozen Whisper decoder and tokenizer of `lm_model`; the model gains a projection to its width.
-        A multilingual decoder reads each clip's language from the corpus manifest."""
+        (Each clip's language, which a multilingual decoder's prompt names, is read from the manifest with the
+        training clips.)"""
         import dataclasses
-        from ..lm.frozen_lms import FrozenLMError, frozen_lm, whisper_language
+        from ..lm.frozen_lms import FrozenLMError, frozen_lm
         from ..lm.transcripts import read_transcript_files
         from ..lm.whisper_decoder import load_whisper_decoder
         from .lm_objective import WhisperTokens
@@ -267,7 +271,6 @@ class Trainer:
         model_dir = lm.model_dir()
         self.lm_decoder = load_whisper_decoder(model_dir).to(self.device)
         self.lm_tokens = WhisperTokens(model_dir, lm.multilingual)
-        self.lm_languages = {c.path: whisper_language(c.lang) for c in load_training_clips(self.cfg.data)}
         from .held_out_lm import split_transcripts
         if not 0.0 <= self.cfg.lm_held_out <= 0.5:
             raise TrainingConfigError(f"lm_held_out must be a share in [0, 0.5], not {self.cfg.lm_held_out!r}")
