@@ -39,7 +39,7 @@ import torch
 import f3edge
 from f3edge.audio import read_audio
 from f3edge.data import load_clips
-from f3edge.mel import log_mel
+from f3edge.mel import latent_rate_log_mel
 
 from .json_out import emit
 
@@ -74,11 +74,8 @@ def stacked(z: np.ndarray, context: int = 2) -> np.ndarray:
 
 def frame_features(tok, reps: dict, x: np.ndarray) -> dict[str, np.ndarray]:
     z = tok.encode(x)
-    mel = log_mel(torch.from_numpy(x), tok.sample_rate, 1024, 160, 80)[0].T.numpy()
-    per = tok.hop // 160   # 10 ms frames stacked to the latent rate (25 Hz), as every other row has
-    n = min(len(mel) // per, len(z))
-    mel = mel[: n * per].reshape(n, per * mel.shape[1])
-    out = {"log-mel": mel, "latents": z, "stacked latents": stacked(z)}
+    mel = latent_rate_log_mel(torch.from_numpy(x)[None], tok.sample_rate, tok.hop)[0].numpy()
+    out = {"log-mel": mel[: len(z)], "latents": z, "stacked latents": stacked(z)}
     for name, rep in reps.items():
         out[name] = rep.features(x) if getattr(rep, "reads_audio", False) else rep.features(z)
     return out

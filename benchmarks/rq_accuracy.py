@@ -18,7 +18,7 @@ from f3edge.audio import read_audio
 from f3edge.data import load_clips, training_split
 from f3edge.registry import DEFAULT_TEACHER
 from f3edge.representation import load_representer
-from f3edge.training.rq_mtp import aligned, baseline_accuracies
+from f3edge.training.rq_mtp import aligned, baseline_accuracies, quantizer_frames
 
 from .json_out import emit
 
@@ -27,7 +27,8 @@ def codes_and_logits(tok, rep, model, path: str):
     x = read_audio(path, tok.sample_rate, min_samples=tok.hop)
     z = torch.from_numpy(tok.encode(x).T.copy())[None]
     with torch.inference_mode():
-        codes = model.quantizer.codes(z, rep.cfg.rq_stack)
+        frames = quantizer_frames(rep.cfg.rq_source, z, torch.from_numpy(x)[None], tok.sample_rate, tok.hop)
+        codes = model.quantizer.codes(frames, rep.cfg.rq_stack)
         logits = model.heads(model.encoder(z))
     return codes, logits
 

@@ -41,3 +41,27 @@ def stft_mag(x: Tensor, n_fft: int, hop: int) -> Tensor:
 def log_mel(x: Tensor, sample_rate: int, n_fft: int, hop: int, n_mels: int) -> Tensor:
     fb = mel_filterbank(sample_rate, n_fft, n_mels).to(x.device)
     return torch.log(torch.clamp(fb @ stft_mag(x, n_fft, hop), min=1e-5))
+
+
+# Log-mel at the latents' frame rate: 80-bin log-mel of 10 ms frames (64 ms Hann window), the 10 ms frames of one
+# latent hop stacked into one vector. The probes' log-mel row and RQ-MTP's log-mel targets read this definition.
+LATENT_RATE_MEL_BINS = 80
+LATENT_RATE_MEL_FFT = 1024
+
+
+def latent_rate_mel_dim(sample_rate: int, hop: int) -> int:
+    """Width of one latent-rate log-mel frame; refuses a hop that is not a whole number of 10 ms frames."""
+    step = sample_rate // 100
+    if sample_rate % 100 or hop % step:
+        raise ValueError(f"a latent hop of {hop} samples at {sample_rate} Hz is not a whole number of 10 ms frames")
+    return hop // step * LATENT_RATE_MEL_BINS
+
+
+def latent_rate_log_mel(x: Tensor, sample_rate: int, hop: int) -> Tensor:
+    """(B, N) audio -> (B, T, latent_rate_mel_dim) with T = (N // 10 ms + 1) // (10 ms frames per hop): frame t holds
+    the 10 ms frames t*per .. t*per+per-1, which cover the audio of latent frame t."""
+    step = sample_rate // 100
+    per = latent_rate_mel_dim(sample_rate, hop) // LATENT_RATE_MEL_BINS
+    mel = log_mel(x, sample_rate, LATENT_RATE_MEL_FFT, step, LATENT_RATE_MEL_BINS).transpose(1, 2)   # (B, N', bins)
+    n = mel.shape[1] // per
+    return mel[:, : n * per].reshape(x.shape[0], n, per * LATENT_RATE_MEL_BINS)

@@ -82,6 +82,36 @@ def test_bad_representation_configs_are_refused():
     assert RepresentationConfig.from_dict(SMALL.to_dict()) == SMALL
 
 
+def test_log_mel_targets_are_read_from_the_audio_at_the_latent_rate():
+    """rq_source "log-mel": the quantizer reads 320-d latent-rate log-mel frames (4 x 10 ms x 80 bins) of the
+    crop's audio, standardized per bin; the latents only set how many frames there are."""
+    from f3edge.training.rq_mtp import quantizer_frames
+    cfg = RepresentationConfig(latent_space=SPACE, rq_source="log-mel", rq_codebook=64)
+    assert cfg.rq_frame_dim == 320
+    model = RepresentationModel(cfg)
+    assert model.quantizer.projection.shape[0] == 320 * cfg.rq_stack
+    torch.manual_seed(0)
+    wav = torch.randn(2, 640 * 30) * torch.linspace(0.1, 1, 640 * 30)   # loudness changes along the crop
+    z = torch.randn(2, 64, 30)
+    frames = quantizer_frames("log-mel", z, wav, 16000, 640)
+    assert frames.shape == (2, 320, 30)
+    assert torch.allclose(frames.mean(-1), torch.zeros(2, 320), atol=1e-4)
+    other_latents = quantizer_frames("log-mel", torch.randn(2, 64, 30), wav, 16000, 640)
+    assert torch.equal(frames, other_latents), "log-mel targets do not depend on the latents' values"
+    codes = model.quantizer.codes(frames, cfg.rq_stack)
+    assert codes.shape == (2, 29)
+    assert torch.equal(quantizer_frames("latents", z, None, 0, 0), z)
+    with pytest.raises(ValueError):
+        quantizer_frames("log-mel", z, None, 16000, 640)
+
+
+def test_rq_source_is_checked_and_older_configs_read_latents():
+    with pytest.raises(ValueError, match="rq_source"):
+        RepresentationConfig.from_dict({"kind": "representation", "rq_source": "mfcc"})
+    old = {k: v for k, v in SMALL.to_dict().items() if k != "rq_source"}
+    assert RepresentationConfig.from_dict(old).rq_source == "latents"
+
+
 def _train_repr(config: dict, path):
     """Run `f3edge train-repr` on a config written to `path`; the teacher's weights must not change."""
     from f3edge.checkpoint import sha256_file
@@ -143,6 +173,24 @@ def test_train_repr_learns_codes_and_leaves_the_autoencoder_bit_identical(tmp_pa
     assert snap.meta["train_steps"] == 30
     for k, v in loaded.model.state_dict().items():
         assert torch.equal(v, snap.model.state_dict()[k]), k
+
+
+def test_train_repr_with_log_mel_targets_learns_their_codes(tmp_path, speech_16k):
+    import soundfile as sf
+    from f3edge.representation import load_representation
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(3):
+        sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 1) * 16000 + 16000], 16000)
+    (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr-mel", rq_source="log-mel")))
+    _train_repr({"model": str(tmp_path / "repr.json"), "teacher": DEFAULT_TEACHER, "data": str(data),
+                 "out": str(tmp_path / "run"), "steps": 30, "batch_size": 4, "segment_seconds": 1.28, "lr": 3e-3,
+                 "warmup_steps": 2, "ema_start": 2, "ckpt_every": 30, "log_every": 5, "threads": 1, "bf16": False,
+                 "keep_speech_only": False}, tmp_path / "train.json")
+    ce = _logged(tmp_path / "run", "rq_ce")
+    assert ce[-1] < ce[0] - 0.3, ce
+    loaded = load_representation(tmp_path / "run" / "model")
+    assert loaded.config.rq_source == "log-mel" and loaded.model.quantizer.projection.shape[0] == 320 * 2
 
 
 def test_frozen_lm_supervision_trains_the_encoder_and_projection_only_and_resumes(tmp_path, speech_16k):

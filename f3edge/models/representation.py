@@ -17,6 +17,8 @@ from torch import Tensor, nn
 from ..streaming import State, StateSpec, StreamingModule, StreamingSequential
 from .blocks import ConvNeXtBlock, make_conv
 
+RQ_SOURCES = ("latents", "log-mel")
+
 BOUNDS = {"latent_dim": (1, 4096), "channels": (1, 4096), "blocks": (0, 64), "kernel": (1, 63),
           "expansion": (1, 16), "out_dim": (1, 8192), "rq_stack": (1, 64), "rq_proj_dim": (1, 1024),
           "rq_codebook": (2, 1 << 16), "rq_seed": (0, 2**31 - 1), "mtp_k": (1, 64), "lm_width": (0, 8192)}
@@ -32,7 +34,8 @@ class RepresentationConfig:
     kernel: int = 5
     expansion: int = 2
     out_dim: int = 384
-    rq_stack: int = 2               # latent frames stacked into one quantizer input (frames t .. t+stack-1)
+    rq_source: str = "latents"      # what the quantizer reads: "latents" or "log-mel" (the ablation; at the latent rate)
+    rq_stack: int = 2               # frames stacked into one quantizer input (frames t .. t+stack-1)
     rq_proj_dim: int = 16
     rq_codebook: int = 1024
     rq_seed: int = 0
@@ -58,6 +61,8 @@ class RepresentationConfig:
         for key in ("name", "latent_space"):
             if key in d and (not isinstance(d[key], str) or not d[key]):
                 raise ValueError(f"{key} must be a non-empty string")
+        if "rq_source" in d and d["rq_source"] not in RQ_SOURCES:
+            raise ValueError(f"rq_source must be one of {list(RQ_SOURCES)}, not {d['rq_source']!r}")
         return cls(**{k: v for k, v in d.items() if k != "kind"})
 
     def to_json(self) -> str:
@@ -76,6 +81,16 @@ class RepresentationConfig:
     def receptive_field_frames(self) -> int:
         return 1 + self.blocks * (self.kernel - 1)
 
+    @property
+    def rq_frame_dim(self) -> int:
+        """Width of one frame the quantizer reads (before stacking)."""
+        if self.rq_source == "latents":
+            return self.latent_dim
+        from ..config import SignalConfig
+        from ..mel import latent_rate_mel_dim
+        signal = SignalConfig()   # the f3 latent spaces' signal; the trainer refuses a teacher of another
+        return latent_rate_mel_dim(signal.sample_rate, signal.latent_hop)
+
 
 # Named configs: the same encoder for each latent space it can read (one per released or training space).
 REPRESENTATION_PRESETS = {
@@ -84,6 +99,7 @@ REPRESENTATION_PRESETS = {
     "repr-v2b": RepresentationConfig(name="f3edge-repr-v2b", latent_space="f3-v2"),   # frozen-LM clips augmented
     "repr-v2c": RepresentationConfig(name="f3edge-repr-v2c", latent_space="f3-v2"),   # + the prompt tokens fixed
     "repr-v2m": RepresentationConfig(name="f3edge-repr-v2m", latent_space="f3-v2"),   # multilingual Whisper base
+    "repr-v2-mel": RepresentationConfig(name="f3edge-repr-v2-mel", latent_space="f3-v2", rq_source="log-mel"),
 }
 
 
@@ -117,7 +133,7 @@ class RepresentationModel(nn.Module):
         from ..training.rq_mtp import NextCodeHeads, RandomProjectionQuantizer
         self.cfg = cfg
         self.encoder = RepresentationEncoder(cfg)
-        self.quantizer = RandomProjectionQuantizer(cfg.latent_dim * cfg.rq_stack, cfg.rq_proj_dim, cfg.rq_codebook,
+        self.quantizer = RandomProjectionQuantizer(cfg.rq_frame_dim * cfg.rq_stack, cfg.rq_proj_dim, cfg.rq_codebook,
                                                    cfg.rq_seed)
         self.heads = NextCodeHeads(cfg.out_dim, cfg.rq_codebook, cfg.mtp_k)
         self.lm_proj = nn.Linear(cfg.out_dim, cfg.lm_width) if cfg.lm_width else None

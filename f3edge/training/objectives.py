@@ -87,20 +87,24 @@ class RepresentationObjective(nn.Module):
     reaches back into it."""
 
     def __init__(self, model, bf16: bool, rq_weight: float = 1.0, lm_weight: float = 0.0, lm_decoder=None,
-                 lm_prompt_length: int = 2):
+                 lm_prompt_length: int = 2, signal=None):
         super().__init__()
         self.model, self.bf16, self.rq_weight, self.lm_weight = model, bf16, rq_weight, lm_weight
         self.lm_decoder = lm_decoder   # frozen; not part of `model`, so never saved or optimized
         self.lm_prompt_length = lm_prompt_length
+        self.signal = signal           # the audio's geometry, for log-mel RQ targets
 
-    def forward(self, latents: Tensor | None, lm_batch=None) -> dict[str, Tensor]:
-        """`latents`: crops for RQ-MTP (None when it is off); `lm_batch`: (latents of transcribed clips
-        (B, D, T), valid frames (B,), tokens (B, N)) when the frozen-LM objective is on."""
-        from .rq_mtp import rq_mtp_loss
+    def forward(self, latents: Tensor | None, lm_batch=None, wav: Tensor | None = None) -> dict[str, Tensor]:
+        """`latents`: crops for RQ-MTP (None when it is off), `wav` their audio (log-mel targets only);
+        `lm_batch`: (latents of transcribed clips (B, D, T), valid frames (B,), tokens (B, N)) when the frozen-LM
+        objective is on."""
+        from .rq_mtp import quantizer_frames, rq_mtp_loss
         cfg = self.model.cfg
         out, loss = {}, 0.0
         if latents is not None:   # None: the RQ-MTP objective is off (rq_weight 0)
-            codes = self.model.quantizer.codes(latents.float(), cfg.rq_stack)
+            frames = quantizer_frames(cfg.rq_source, latents.float(), wav,
+                                      *((self.signal.sample_rate, self.signal.latent_hop) if self.signal else (0, 0)))
+            codes = self.model.quantizer.codes(frames, cfg.rq_stack)
             with autocast(latents.device, self.bf16):
                 logits = self.model.heads(self.model.encoder(latents))
             rq, accs = rq_mtp_loss(logits, codes)

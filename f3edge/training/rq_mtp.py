@@ -3,7 +3,8 @@ causal encoder predicts the codes of the next K frames with one head per step ah
 made multi-token).
 
 The quantizer never trains: a projection and a codebook drawn from a seeded generator, kept as buffers so a
-checkpoint carries them. Code c_t quantizes latent frames t .. t+stack-1; the feature at frame t (which has
+checkpoint carries them. It reads the latents (or, as an ablation, log-mel frames of the same audio at the latent
+rate). Code c_t quantizes frames t .. t+stack-1; the feature at frame t (which has
 seen latents <= t) predicts c_{t+k} for k = 1..K, so every target lies in the future of what was seen."""
 from __future__ import annotations
 
@@ -28,6 +29,20 @@ class RandomProjectionQuantizer(nn.Module):
         stacked = stacked.permute(0, 1, 3, 2).reshape(z.shape[0], -1, stack * z.shape[1])
         p = F.normalize(stacked @ self.projection.to(stacked.dtype), dim=-1)
         return (p @ self.codebook.to(p.dtype).T).argmax(dim=-1)
+
+
+def quantizer_frames(source: str, latents: Tensor, wav: Tensor | None, sample_rate: int, hop: int) -> Tensor:
+    """(B, F, T) frames the quantizer reads: the latents themselves (already channel-normalized), or, for the
+    log-mel ablation, the latent-rate log-mel of the same audio, standardized per clip and mel bin over time (the
+    latents' normalization has no counterpart in a log spectrum; BEST-RQ normalizes its input the same way)."""
+    if source == "latents":
+        return latents
+    from ..mel import latent_rate_log_mel
+    if wav is None:
+        raise ValueError("log-mel RQ targets need the audio the latents were made from")
+    mel = latent_rate_log_mel(wav.float(), sample_rate, hop)[:, : latents.shape[-1]]
+    mel = (mel - mel.mean(1, keepdim=True)) / (mel.std(1, keepdim=True) + 1e-5)
+    return mel.transpose(1, 2)
 
 
 class NextCodeHeads(nn.Module):

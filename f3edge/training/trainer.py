@@ -177,6 +177,13 @@ class Trainer:
                         f"config reads {self.model_cfg.latent_space!r}")
                 if loaded.config.signal.latent_dim != self.model_cfg.latent_dim:
                     raise TrainingConfigError("the representation config's latent_dim differs from the teacher's")
+                if self.model_cfg.rq_source == "log-mel":
+                    from ..mel import latent_rate_mel_dim
+                    sig = loaded.config.signal
+                    if latent_rate_mel_dim(sig.sample_rate, sig.latent_hop) != self.model_cfg.rq_frame_dim:
+                        raise TrainingConfigError("log-mel RQ targets are defined for 16 kHz audio and 25 Hz latents; "
+                                                  f"{cfg.teacher} makes {sig.frame_rate:g} Hz latents of "
+                                                  f"{sig.sample_rate} Hz audio")
             elif loaded.config.signal != self.model_cfg.signal:
                 raise TrainingConfigError("teacher and student must share the signal config (rate, hop, D)")
             if loaded.config.latent_space != self.model_cfg.latent_space:
@@ -189,7 +196,8 @@ class Trainer:
         if self.repr:
             self.objective = RepresentationObjective(self.model, cfg.bf16, cfg.rq_weight, cfg.lm_weight,
                                                      self.lm_decoder,
-                                                     self.lm_tokens.prompt_length if self.lm_decoder else 2)
+                                                     self.lm_tokens.prompt_length if self.lm_decoder else 2,
+                                                     self.signal)
         else:
             recon = ReconstructionLoss(self.signal.sample_rate, cfg.mel_weight, cfg.stft_weight)
             phase = cfg.phase_weights
@@ -424,7 +432,7 @@ class Trainer:
                     zl = self.teacher.encode(wav_l.to(self.device)).float()
                 zl = mask_latents(zl, frames, self.lm_aug)
                 lm_batch = (zl, frames, tokens.to(self.device))
-            out = self.wrapped(zt, lm_batch)
+            out = self.wrapped(zt, lm_batch, wav if self.model_cfg.rq_source == "log-mel" else None)
         elif self.distill:
             out = self.wrapped(wav, sigma, zt)
         else:
