@@ -38,9 +38,12 @@ def stft_mag(x: Tensor, n_fft: int, hop: int) -> Tensor:
     return spec.abs().clamp_min(1e-7)
 
 
+MEL_FLOOR = 1e-5   # mel magnitudes are clamped here before the log: digital silence sits exactly at log(MEL_FLOOR)
+
+
 def log_mel(x: Tensor, sample_rate: int, n_fft: int, hop: int, n_mels: int) -> Tensor:
     fb = mel_filterbank(sample_rate, n_fft, n_mels).to(x.device)
-    return torch.log(torch.clamp(fb @ stft_mag(x, n_fft, hop), min=1e-5))
+    return torch.log(torch.clamp(fb @ stft_mag(x, n_fft, hop), min=MEL_FLOOR))
 
 
 # Log-mel at the latents' frame rate: 80-bin log-mel of 10 ms frames (64 ms Hann window), the 10 ms frames of one

@@ -33,16 +33,22 @@ class RandomProjectionQuantizer(nn.Module):
 
 def quantizer_frames(source: str, latents: Tensor, wav: Tensor | None, sample_rate: int, hop: int) -> Tensor:
     """(B, F, T) frames the quantizer reads: the latents themselves (already channel-normalized), or, for the
-    log-mel ablation, the latent-rate log-mel of the same audio, standardized per clip and mel bin over time (the
-    latents' normalization has no counterpart in a log spectrum; BEST-RQ normalizes its input the same way)."""
+    log-mel ablation, the latent-rate log-mel of the same audio, standardized per clip and mel bin over the frames
+    that hold audio (the latents' normalization has no counterpart in a log spectrum; BEST-RQ normalizes its input
+    too). Frames of digital silence - the zeros that pad a crop of a short clip - are left out of the statistics:
+    counted in, they set the mean and spread, and a frame's code would depend on how much padding its crop had."""
     if source == "latents":
         return latents
-    from ..mel import latent_rate_log_mel
+    import math
+    from ..mel import MEL_FLOOR, latent_rate_log_mel
     if wav is None:
         raise ValueError("log-mel RQ targets need the audio the latents were made from")
-    mel = latent_rate_log_mel(wav.float(), sample_rate, hop)[:, : latents.shape[-1]]
-    mel = (mel - mel.mean(1, keepdim=True)) / (mel.std(1, keepdim=True) + 1e-5)
-    return mel.transpose(1, 2)
+    mel = latent_rate_log_mel(wav.float(), sample_rate, hop)[:, : latents.shape[-1]]      # (B, T, F)
+    heard = (mel > math.log(MEL_FLOOR) + 1e-3).any(-1, keepdim=True).float()             # (B, T, 1)
+    count = heard.sum(1, keepdim=True).clamp_min(1.0)
+    mean = (mel * heard).sum(1, keepdim=True) / count
+    std = (((mel - mean) ** 2 * heard).sum(1, keepdim=True) / count).sqrt()
+    return ((mel - mean) / (std + 1e-5)).transpose(1, 2)
 
 
 class NextCodeHeads(nn.Module):
