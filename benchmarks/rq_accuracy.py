@@ -27,7 +27,8 @@ def codes_and_logits(tok, rep, model, path: str):
     x = read_audio(path, tok.sample_rate, min_samples=tok.hop)
     z = torch.from_numpy(tok.encode(x).T.copy())[None]
     with torch.inference_mode():
-        frames = quantizer_frames(rep.cfg.rq_source, z, torch.from_numpy(x)[None], tok.sample_rate, tok.hop)
+        frames = quantizer_frames(rep.cfg.rq_source, z, torch.from_numpy(x)[None], tok.sample_rate, tok.hop,
+                                  model.quantizer.input_statistics())
         codes = model.quantizer.codes(frames, rep.cfg.rq_stack)
         logits = model.heads(model.encoder(z))
     return codes, logits

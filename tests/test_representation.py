@@ -111,6 +111,39 @@ def test_log_mel_targets_are_read_from_the_audio_at_the_latent_rate():
         quantizer_frames("log-mel", z, None, 16000, 640)
 
 
+def test_corpus_log_mel_targets_keep_each_clips_average_spectrum_and_ignore_padding():
+    """rq_source "log-mel-corpus": one per-bin mean and spread, measured on the corpus's frames that hold audio
+    (zero padding left out) and saved in the quantizer; a clip's frames are standardized with them, so a quieter
+    clip stays quieter in the targets (per-clip standardization would erase that)."""
+    from f3edge.training.rq_mtp import corpus_log_mel_statistics, quantizer_frames
+    cfg = RepresentationConfig(latent_space=SPACE, rq_source="log-mel-corpus", rq_codebook=64)
+    assert cfg.rq_reads_audio and cfg.rq_corpus_stats and cfg.rq_frame_dim == 320
+    model = RepresentationModel(cfg)
+    with pytest.raises(ValueError, match="never measured"):
+        model.quantizer.input_statistics()
+    torch.manual_seed(0)
+    clips = [torch.randn(640 * 100).numpy() * a for a in (0.1, 1.0)]
+    mean, std, n = corpus_log_mel_statistics(clips, 16000, 640)
+    assert mean.shape == std.shape == (320,) and n == 200 and (std > 0).all()
+    # the same clips zero-padded to 2.5 times their length: only the frame at each clip's end, whose window
+    # reaches into the zeros, differs
+    padded = [torch.nn.functional.pad(torch.from_numpy(c), (0, 640 * 150)).numpy() for c in clips]
+    mean_p, std_p, n_p = corpus_log_mel_statistics(padded, 16000, 640)
+    assert n_p <= n + 2 and (mean_p - mean).abs().max() < 0.1, "padding must not enter the statistics"
+    model.quantizer.set_input_statistics(mean, std, n)
+    stats = model.quantizer.input_statistics()
+    wav = torch.stack([torch.from_numpy(c) for c in clips])
+    frames = quantizer_frames("log-mel-corpus", torch.randn(2, 64, 100), wav, 16000, 640, stats)
+    assert frames.shape == (2, 320, 100)
+    assert frames[0].mean() < frames[1].mean() - 1, "the quiet clip stays below the loud one"
+    assert torch.allclose(frames.mean((0, 2)), torch.zeros(320), atol=0.05)
+    with pytest.raises(ValueError, match="corpus statistics"):
+        quantizer_frames("log-mel-corpus", torch.randn(2, 64, 100), wav, 16000, 640)
+    with pytest.raises(ValueError):
+        model.quantizer.set_input_statistics(mean, torch.zeros(320), n)
+    assert not hasattr(RepresentationModel(SMALL).quantizer, "input_mean"), "older quantizers keep their buffers"
+
+
 def test_rq_source_is_checked_and_older_configs_read_latents():
     with pytest.raises(ValueError, match="rq_source"):
         RepresentationConfig.from_dict({"kind": "representation", "rq_source": "mfcc"})
@@ -181,14 +214,15 @@ def test_train_repr_learns_codes_and_leaves_the_autoencoder_bit_identical(tmp_pa
         assert torch.equal(v, snap.model.state_dict()[k]), k
 
 
-def test_train_repr_with_log_mel_targets_learns_their_codes(tmp_path, speech_16k):
+@pytest.mark.parametrize("source", ["log-mel", "log-mel-corpus"])
+def test_train_repr_with_log_mel_targets_learns_their_codes(tmp_path, speech_16k, source):
     import soundfile as sf
     from f3edge.representation import load_representation
     data = tmp_path / "data"
     data.mkdir()
     for i in range(3):
         sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 1) * 16000 + 16000], 16000)
-    (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr-mel", rq_source="log-mel")))
+    (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr-mel", rq_source=source)))
     _train_repr({"model": str(tmp_path / "repr.json"), "teacher": DEFAULT_TEACHER, "data": str(data),
                  "out": str(tmp_path / "run"), "steps": 30, "batch_size": 4, "segment_seconds": 1.28, "lr": 3e-3,
                  "warmup_steps": 2, "ema_start": 2, "ckpt_every": 30, "log_every": 5, "threads": 1, "bf16": False,
@@ -196,7 +230,13 @@ def test_train_repr_with_log_mel_targets_learns_their_codes(tmp_path, speech_16k
     ce = _logged(tmp_path / "run", "rq_ce")
     assert ce[-1] < ce[0] - 0.3, ce
     loaded = load_representation(tmp_path / "run" / "model")
-    assert loaded.config.rq_source == "log-mel" and loaded.model.quantizer.projection.shape[0] == 320 * 2
+    assert loaded.config.rq_source == source and loaded.model.quantizer.projection.shape[0] == 320 * 2
+    if source == "log-mel-corpus":   # measured once on the training clips, saved with the weights
+        from f3edge.audio import read_audio
+        from f3edge.training.rq_mtp import corpus_log_mel_statistics
+        mean, std, n = corpus_log_mel_statistics([read_audio(p, 16000) for p in sorted(data.glob("*.wav"))], 16000, 640)
+        q = loaded.model.quantizer
+        assert float(q.input_frames) == n and torch.allclose(q.input_mean, mean) and torch.allclose(q.input_std, std)
 
 
 def test_frozen_lm_supervision_trains_the_encoder_and_projection_only_and_resumes(tmp_path, speech_16k):

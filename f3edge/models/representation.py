@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from ..streaming import State, StateSpec, StreamingModule, StreamingSequential
 from .blocks import ConvNeXtBlock, make_conv
 
-RQ_SOURCES = ("latents", "log-mel")
+RQ_SOURCES = ("latents", "log-mel", "log-mel-corpus")
 
 BOUNDS = {"latent_dim": (1, 4096), "channels": (1, 4096), "blocks": (0, 64), "kernel": (1, 63),
           "expansion": (1, 16), "out_dim": (1, 8192), "rq_stack": (1, 64), "rq_proj_dim": (1, 1024),
@@ -34,7 +34,8 @@ class RepresentationConfig:
     kernel: int = 5
     expansion: int = 2
     out_dim: int = 384
-    rq_source: str = "latents"      # what the quantizer reads: "latents" or "log-mel" (the ablation; at the latent rate)
+    rq_source: str = "latents"      # what the quantizer reads: "latents", or log-mel at the latent rate (the ablation)
+                                    # standardized per clip ("log-mel") or with corpus statistics ("log-mel-corpus")
     rq_stack: int = 2               # frames stacked into one quantizer input (frames t .. t+stack-1)
     rq_proj_dim: int = 16
     rq_codebook: int = 1024
@@ -82,6 +83,15 @@ class RepresentationConfig:
         return 1 + self.blocks * (self.kernel - 1)
 
     @property
+    def rq_reads_audio(self) -> bool:
+        return self.rq_source != "latents"
+
+    @property
+    def rq_corpus_stats(self) -> bool:
+        """The quantizer standardizes its input with statistics measured on the training corpus (and saved)."""
+        return self.rq_source == "log-mel-corpus"
+
+    @property
     def rq_frame_dim(self) -> int:
         """Width of one frame the quantizer reads (before stacking)."""
         if self.rq_source == "latents":
@@ -100,6 +110,7 @@ REPRESENTATION_PRESETS = {
     "repr-v2c": RepresentationConfig(name="f3edge-repr-v2c", latent_space="f3-v2"),   # + the prompt tokens fixed
     "repr-v2m": RepresentationConfig(name="f3edge-repr-v2m", latent_space="f3-v2"),   # multilingual Whisper base
     "repr-v2-mel": RepresentationConfig(name="f3edge-repr-v2-mel", latent_space="f3-v2", rq_source="log-mel"),
+    "repr-v2-melc": RepresentationConfig(name="f3edge-repr-v2-melc", latent_space="f3-v2", rq_source="log-mel-corpus"),
 }
 
 
@@ -134,7 +145,7 @@ class RepresentationModel(nn.Module):
         self.cfg = cfg
         self.encoder = RepresentationEncoder(cfg)
         self.quantizer = RandomProjectionQuantizer(cfg.rq_frame_dim * cfg.rq_stack, cfg.rq_proj_dim, cfg.rq_codebook,
-                                                   cfg.rq_seed)
+                                                   cfg.rq_seed, cfg.rq_frame_dim if cfg.rq_corpus_stats else 0)
         self.heads = NextCodeHeads(cfg.out_dim, cfg.rq_codebook, cfg.mtp_k)
         self.lm_proj = nn.Linear(cfg.out_dim, cfg.lm_width) if cfg.lm_width else None
 

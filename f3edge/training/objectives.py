@@ -103,7 +103,8 @@ class RepresentationObjective(nn.Module):
         out, loss = {}, 0.0
         if latents is not None:   # None: the RQ-MTP objective is off (rq_weight 0)
             frames = quantizer_frames(cfg.rq_source, latents.float(), wav,
-                                      *((self.signal.sample_rate, self.signal.latent_hop) if self.signal else (0, 0)))
+                                      *((self.signal.sample_rate, self.signal.latent_hop) if self.signal else (0, 0)),
+                                      self.model.quantizer.input_statistics())
             codes = self.model.quantizer.codes(frames, cfg.rq_stack)
             with autocast(latents.device, self.bf16):
                 logits = self.model.heads(self.model.encoder(latents))

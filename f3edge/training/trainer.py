@@ -177,7 +177,7 @@ class Trainer:
                         f"config reads {self.model_cfg.latent_space!r}")
                 if loaded.config.signal.latent_dim != self.model_cfg.latent_dim:
                     raise TrainingConfigError("the representation config's latent_dim differs from the teacher's")
-                if self.model_cfg.rq_source == "log-mel":
+                if self.model_cfg.rq_reads_audio:
                     from ..mel import latent_rate_mel_dim
                     sig = loaded.config.signal
                     if latent_rate_mel_dim(sig.sample_rate, sig.latent_hop) != self.model_cfg.rq_frame_dim:
@@ -260,6 +260,23 @@ class Trainer:
                 from .dev_eval import DevEvaluator
                 self.dev = DevEvaluator(cfg.eval_data, cfg.eval_every_nth_clip, self.out / "eval_log.csv")
         self._resume()
+        if self.repr and self.model_cfg.rq_corpus_stats and float(self.model.quantizer.input_frames) == 0:
+            self._measure_quantizer_statistics()
+
+    def _measure_quantizer_statistics(self, max_clips: int = 600) -> None:
+        """Corpus-wide log-mel statistics for the quantizer's input, measured once on a seeded sample of the
+        training clips (the same on every rank) before the first step; saved with the model and the EMA."""
+        from ..audio import read_audio
+        from .rq_mtp import corpus_log_mel_statistics
+        clips = self.sampler.clips
+        pick = np.random.default_rng(self.cfg.seed).permutation(len(clips))[:max_clips]
+        s = self.signal
+        audio = (read_audio(clips[i].path, s.sample_rate, min_samples=s.latent_hop) for i in sorted(pick))
+        mean, std, frames = corpus_log_mel_statistics(audio, s.sample_rate, s.latent_hop)
+        for m in (self.model, self.ema.shadow):
+            m.quantizer.set_input_statistics(mean.to(self.device), std.to(self.device), frames)
+        if self.is_main:
+            print(f"quantizer input statistics: {frames} log-mel frames of {len(pick)} training clips", file=sys.stderr)
 
     def _load_frozen_lm(self) -> None:
         """The frozen Whisper decoder and tokenizer of `lm_model`; the model gains a projection to its width.
@@ -432,7 +449,7 @@ class Trainer:
                     zl = self.teacher.encode(wav_l.to(self.device)).float()
                 zl = mask_latents(zl, frames, self.lm_aug)
                 lm_batch = (zl, frames, tokens.to(self.device))
-            out = self.wrapped(zt, lm_batch, wav if self.model_cfg.rq_source == "log-mel" else None)
+            out = self.wrapped(zt, lm_batch, wav if self.model_cfg.rq_reads_audio else None)
         elif self.distill:
             out = self.wrapped(wav, sigma, zt)
         else:
