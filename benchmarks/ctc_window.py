@@ -5,8 +5,9 @@ encoder can see); a representation encoder's features, per frame, in the same ce
 causal one; its features beside the raw latent of the frame; and, with --layers, the output of inner layers of
 the encoder per frame (is one frame's readout better before the last blocks?).
 
-    python -m benchmarks.ctc_window --representation f3edge-repr-v2b --json docs/results/probes/v2/ctc_window.json
-    python -m benchmarks.ctc_window --representation f3edge-repr-v2c --layers 4 6 8 \
+    python -m benchmarks.ctc_window --representation docs/results/v2/models/f3edge-repr-v2b \
+        --json docs/results/probes/v2/ctc_window.json
+    python -m benchmarks.ctc_window --representation docs/results/v2/models/f3edge-repr-v2c --layers 4 6 8 \
         --json docs/results/probes/v2/ctc_window_v2c.json
 """
 from __future__ import annotations
@@ -56,7 +57,8 @@ def layer_outputs(encoder, z: np.ndarray, layers: list[int]) -> list[np.ndarray]
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.ctc_window", description=__doc__.splitlines()[0])
     p.add_argument("--model", default=None, help="the autoencoder whose latents are probed (default: bundled default)")
-    p.add_argument("--representation", default="f3edge-repr-v2b", help="bundled name or checkpoint folder")
+    p.add_argument("--representation", default=None,
+                   help="bundled name or checkpoint folder (default: the one bundled for the model's latent space)")
     p.add_argument("--layers", type=int, nargs="*", default=[],
                    help="also probe these inner layers' outputs per frame (0: input projection, 1..N: blocks)")
     p.add_argument("--cache", default="data/probe_digits")
@@ -66,12 +68,25 @@ def main(argv=None) -> int:
     if not spoken_digits.espeak_available():
         print("ctc_window: needs espeak-ng (apt-get install espeak-ng)", file=sys.stderr)
         return 2
+    if a.representation is None:
+        import f3edge
+        from f3edge.registry import bundled_representation
+        a.representation = bundled_representation(f3edge.load(a.model).latent_space)
+        if a.representation is None:
+            print("ctc_window: no representation encoder is bundled for this model's latent space", file=sys.stderr)
+            return 2
     name = a.representation.rstrip("/").split("/")[-1]
-    tok, feats, labels, speakers = probes.digit_features(a.model, {name: a.representation},
-                                                         spoken_digits.digit_strings(a.cache), False,
-                                                         rows={"latents", name})
+    from f3edge.errors import F3EdgeInputError
+    try:
+        tok, feats, labels, speakers = probes.digit_features(a.model, {name: a.representation},
+                                                             spoken_digits.digit_strings(a.cache), False,
+                                                             rows={"latents", name})
+    except F3EdgeInputError as e:
+        print(f"ctc_window: {e}", file=sys.stderr)
+        return 2
     result = {"task": "CTC window diagnostic: connected English digit strings, speaker-disjoint; digit error rate",
-              "model": tok.model_id, "latent_space": tok.latent_space, "clips": len(labels), "rows": {}}
+              "model": tok.model_id, "latent_space": tok.latent_space, "representation": a.representation,
+              "clips": len(labels), "rows": {}}
     rows = window_rows(feats["latents"], feats[name], name)
     if a.layers:
         from f3edge.representation import load_representer
