@@ -24,12 +24,17 @@ class RandomProjectionQuantizer(nn.Module):
             self.register_buffer("input_std", torch.ones(input_stats_dim))
             self.register_buffer("input_frames", torch.zeros(()))   # frames they were measured on; 0 = not yet
 
+    @property
+    def awaits_input_statistics(self) -> bool:
+        """It standardizes with corpus statistics, and they have not been measured yet."""
+        return hasattr(self, "input_frames") and float(self.input_frames) <= 0
+
     def input_statistics(self) -> tuple[Tensor, Tensor] | None:
         """(mean, std) per input channel when this quantizer standardizes with corpus statistics, else None;
         refuses statistics that were never measured (they would silently be 0 and 1)."""
         if not hasattr(self, "input_frames"):
             return None
-        if float(self.input_frames) <= 0:
+        if self.awaits_input_statistics:
             raise ValueError("the quantizer's corpus statistics were never measured")
         return self.input_mean, self.input_std
 

@@ -260,7 +260,7 @@ class Trainer:
                 from .dev_eval import DevEvaluator
                 self.dev = DevEvaluator(cfg.eval_data, cfg.eval_every_nth_clip, self.out / "eval_log.csv")
         self._resume()
-        if self.repr and self.model_cfg.rq_corpus_stats and float(self.model.quantizer.input_frames) == 0:
+        if self.repr and self.model.quantizer.awaits_input_statistics:
             self._measure_quantizer_statistics()
 
     def _measure_quantizer_statistics(self, max_clips: int = 600) -> None:
