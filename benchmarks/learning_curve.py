@@ -28,7 +28,9 @@ from .json_out import emit
 from .probes_plot import metric, title
 
 TASKS = ("lid_tts", "kws", "ctc")
-T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
+# Student t 0.975 quantiles by degrees of freedom; beyond 20 the 20's (slightly wide, never narrow)
+T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+       2.120, 2.110, 2.101, 2.093, 2.086)
 
 
 class SpecError(ValueError):
@@ -70,7 +72,7 @@ def power_law_fit(steps: list[int], errors: list[float]) -> dict:
     resid = y - (a + b * x)
     se = math.sqrt(float(resid @ resid) / (n - 2) / float(((x - x.mean()) ** 2).sum()))
     return {"log10_error_intercept": float(a), "log10_error_slope": float(b),
-            "slope_ci95": float(T95.get(n - 2, 1.96) * se)}
+            "slope_ci95": float(T95[min(n - 2, len(T95)) - 1] * se)}
 
 
 def projected_error(fit: dict, steps: float) -> float:
@@ -117,7 +119,8 @@ def curves(results: dict[str, dict], spec: dict) -> dict:
                 to_bar = steps_to_bar(fit, error_of(threshold, key), relative)
                 task_out["projection"] = {
                     "fitted_from_step": fitted[0]["steps"], **{k: round(v, 5) for k, v in fit.items()},
-                    "falling": fit["log10_error_slope"] < -fit["slope_ci95"], "median_relative_ci95": round(relative, 3),
+                    "falling": fit["log10_error_slope"] < -fit["slope_ci95"],
+                    "median_relative_ci95": round(relative, 3),
                     "mean_at_10x_last_step": round(score_of(projected_error(fit, 10 * steps[-1]), key), 4),
                     "steps_to_bar": None if to_bar is None else round(to_bar)}
             out[recipe][task] = task_out
