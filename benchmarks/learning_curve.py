@@ -7,7 +7,8 @@ non-overlapping 95 % intervals (higher accuracy; lower digit error rate for CTC)
 mean error (the digit error rate, or 1 - accuracy) as a power law of the steps, by least squares in log-log
 over the recipe's points (from the spec's `fit_from` step on, to leave out the first steps' fast fall when
 asked), and asks where the fitted mean would clear the bar with an interval as wide, relative to the error,
-as the recipe's points had (their median half-width / error); a slope whose own 95 % interval holds zero, or that rises, projects nothing (no trend to extrapolate).
+as the recipe's points had (their median half-width / error); a slope whose own 95 % interval holds zero,
+or that rises, projects nothing (no trend to extrapolate).
 
     python -m benchmarks.learning_curve docs/results/probes/v2 --spec docs/results/probes/v2/learning_curves_spec.json \
         --json docs/results/probes/v2/learning_curves.json -o docs/results/probes/v2/learning_curves.png
@@ -188,6 +189,9 @@ def read_spec(path: str) -> dict:
         if not isinstance(entry.get("rows"), dict) or not entry["rows"] or not isinstance(entry.get("beats"), list) \
                 or not entry["beats"] or not all(str(s).isdigit() and int(s) > 0 for s in entry["rows"]):
             raise SpecError(f"{path}: recipe {name!r} needs \"rows\" (positive steps -> row) and \"beats\" (rows)")
+        tasks = entry.get("tasks", list(TASKS))
+        if not isinstance(tasks, list) or not tasks or not set(tasks) <= set(TASKS):
+            raise SpecError(f"{path}: recipe {name!r}: tasks must be a list drawn from {list(TASKS)}")
         if type(entry.get("fit_from", 0)) is not int or entry.get("fit_from", 0) < 0:
             raise SpecError(f"{path}: recipe {name!r}: fit_from must be a step count (a non-negative integer)")
     return spec
@@ -207,6 +211,10 @@ def main(argv=None) -> int:
         table = curves(results, spec)
     except (OSError, ValueError) as e:   # SpecError and json's decode errors are ValueErrors
         print(f"learning_curve: {e}", file=sys.stderr)
+        return 2
+    except (KeyError, TypeError, AttributeError) as e:   # a results file that is not benchmarks.probes' layout
+        print(f"learning_curve: {a.folder}: not probe results as benchmarks.probes writes them ({e!r})",
+              file=sys.stderr)
         return 2
     emit(table, a.json, to_markdown(table))
     if a.output:

@@ -74,3 +74,17 @@ def test_the_fit_can_leave_out_the_first_steps_and_says_where_it_starts():
     assert len(t["points"]) == 3 and "projection" not in t      # two points left to fit: no trend claimed
     spec["recipes"]["run"]["fit_from"] = 1000
     assert curves(_results(), spec)["run"]["kws"]["projection"]["fitted_from_step"] == 1000
+
+
+def test_a_results_file_of_another_layout_or_a_bad_tasks_list_is_one_line_and_exit_status_2(tmp_path, capsys):
+    (tmp_path / "kws.json").write_text(json.dumps({"task": "keyword spotting", "rows": {"random": {"linear": 0.9},
+                                                                                         "run 1000": {"linear": 0.9}}}))
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"recipes": {"run": {"rows": {"1000": "run 1000"}, "beats": ["random"],
+                                                    "tasks": ["kws"]}}}))
+    assert main([str(tmp_path), "--spec", str(spec)]) == 2
+    assert capsys.readouterr().err.strip().count("\n") == 0
+    spec.write_text(json.dumps({"recipes": {"run": {"rows": {"1000": "run 1000"}, "beats": ["random"],
+                                                    "tasks": "kws"}}}))
+    assert main([str(tmp_path), "--spec", str(spec)]) == 2
+    assert "tasks must be a list" in capsys.readouterr().err
