@@ -26,20 +26,14 @@ import numpy as np
 from f3edge.audio import atomic_path
 
 from .json_out import emit
-from .probes_plot import metric, title
+from .probes_plot import lower_is_better, metric, title
+from .student_t import t95
 
 TASKS = ("lid_tts", "kws", "ctc")
-# Student t 0.975 quantiles by degrees of freedom; beyond 20 the 20's (slightly wide, never narrow)
-T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-       2.120, 2.110, 2.101, 2.093, 2.086)
 
 
 class SpecError(ValueError):
     """A spec that names a row, task or step the probe results do not have."""
-
-
-def lower_is_better(key: str) -> bool:
-    return key == "digit_error_rate"
 
 
 def bar_threshold(rows: dict, key: str, baselines: list[str]) -> float:
@@ -73,7 +67,7 @@ def power_law_fit(steps: list[int], errors: list[float]) -> dict:
     resid = y - (a + b * x)
     se = math.sqrt(float(resid @ resid) / (n - 2) / float(((x - x.mean()) ** 2).sum()))
     return {"log10_error_intercept": float(a), "log10_error_slope": float(b),
-            "slope_ci95": float(T95[min(n - 2, len(T95)) - 1] * se)}
+            "slope_ci95": float(t95(n - 2) * se)}
 
 
 def projected_error(fit: dict, steps: float) -> float:

@@ -42,8 +42,7 @@ from f3edge.data import load_clips
 from f3edge.mel import latent_rate_log_mel
 
 from .json_out import emit
-
-T95_N3 = 4.303   # Student t, 2 degrees of freedom
+from .student_t import t95
 
 
 def lid_clips(corpus: str, per_package: int = 60, seed: int = 0) -> dict[str, dict[str, list[str]]]:
@@ -141,7 +140,7 @@ def knn_probe(xtr, ytr, xte, yte, k: int = 5) -> float:
 
 def interval(accs: list[float]) -> dict:
     a = np.array(accs)
-    half = T95_N3 * a.std(ddof=1) / np.sqrt(len(a)) if len(a) > 1 else float("nan")
+    half = t95(len(a) - 1) * a.std(ddof=1) / np.sqrt(len(a)) if len(a) > 1 else float("nan")
     return {"mean": round(float(a.mean()), 4), "ci95": round(float(half), 4), "runs": [round(float(v), 4) for v in a]}
 
 

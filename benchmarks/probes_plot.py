@@ -16,6 +16,11 @@ from f3edge.audio import atomic_path
 TASK_FILES = ("lid_tts", "kws", "ctc", "lid", "speaker")   # panel order; files missing from a folder are skipped
 
 
+def lower_is_better(key: str) -> bool:
+    """Whether a smaller figure under this row key is the better one (an error rate, not an accuracy)."""
+    return key == "digit_error_rate"
+
+
 def metric(result: dict) -> tuple[str, str]:
     """(the key of each row's figure, the axis label)."""
     if "ctc" in result["task"].lower():
