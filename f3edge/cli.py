@@ -307,6 +307,32 @@ def cmd_data_texts(a) -> int:
     return 0
 
 
+def cmd_data_synth(a) -> int:
+    from .data.fortune_texts import fortune_sentences
+    from .data.synthetic_speech import SynthesisUnavailable, synthesize
+    if not 0 < a.hours <= 100 or a.jobs < 1 or not 1.0 <= a.max_seconds <= 30.0:
+        raise UsageError("--hours must be in (0, 100], --jobs >= 1 and --max-seconds in [1, 30]")
+    debs = Path(a.out) / "debs"
+    debs.mkdir(parents=True, exist_ok=True)
+    sentences = fortune_sentences(debs)
+    bar = _progress(a.hours, "h")
+    last = [0.0]
+
+    def progress(done: float, _target: float) -> None:
+        if bar is not None:
+            bar.update(round(done - last[0], 3))
+            last[0] = done
+    try:
+        r = synthesize(a.out, sentences, a.hours, a.jobs, a.max_seconds, seed=a.seed, progress=progress)
+    except SynthesisUnavailable as e:
+        raise UsageError(str(e)) from None
+    if bar is not None:
+        bar.close()
+    print(f"{r['transcripts']}: {r['clips']} clips, {r['hours']:.2f} h from {len(sentences)} fortune sentences "
+          f"({r['too_long']} longer than {a.max_seconds} s left out)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="f3edge", description="F3-style audio tokenizer for phones")
     sub = p.add_subparsers(dest="command", required=True)
@@ -401,6 +427,14 @@ def build_parser() -> argparse.ArgumentParser:
     tx.add_argument("--source", nargs="*", choices=["dialogs", "stamps"], help="default: all; writes "
                     "CORPUS/transcripts.<source>.json")
     tx.set_defaults(func=cmd_data_texts)
+    sy = dsub.add_parser("synth", help="English text+speech pairs synthesized with the Piper voice from the fortunes "
+                                       "package's sentences (frozen-LM supervision), written beside the corpus")
+    sy.add_argument("out"); sy.add_argument("--hours", type=float, default=2.0)
+    sy.add_argument("--jobs", type=int, default=1, help="processes, one thread each")
+    sy.add_argument("--max-seconds", type=float, default=5.0, help="longer clips are left out (the LM objective "
+                    "takes whole clips no longer than the training crop)")
+    sy.add_argument("--seed", type=int, default=0)
+    sy.set_defaults(func=cmd_data_synth)
     return p
 
 

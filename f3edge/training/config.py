@@ -61,6 +61,9 @@ class TrainConfig:
     lm_model: str = "whisper-tiny-en"      # the frozen decoder (lm/frozen_lms.py): whisper-tiny-en | whisper-base
     lm_transcripts: str | list[str] | None = None   # JSON {clip path: text} (or several, merged); `f3edge data
                                            # transcribe` / `data texts` make them
+    lm_training_only_transcripts: list[str] = dataclasses.field(default_factory=list)  # more transcripts files
+                                           # (synthetic speech, `f3edge data synth`) used for training and never
+                                           # held out: the held-out loss stays on the real speech of lm_transcripts
     lm_batch_size: int = 8
     lm_held_out: float = 0.0               # share of transcribed clips kept out of training; with eval_every, their
                                            # frozen-LM loss is logged and the lowest-loss weights kept in out/best

@@ -28,6 +28,18 @@ def split_transcripts(transcripts: dict[str, str], fraction: float) -> tuple[dic
     return {p: t for p, t in transcripts.items() if p not in held}, held
 
 
+def split_transcript_files(files: str | list[str], training_only: list[str], fraction: float
+                           ) -> tuple[dict[str, str], dict[str, str]]:
+    """(training, held-out) from transcripts files: the held-out share is drawn from `files` only, and the
+    `training_only` files (synthetic speech) always train, so the held-out loss stays on real speech. A clip
+    in two files is refused (read_transcript_files)."""
+    from ..lm.transcripts import read_transcript_files
+    files = [files] if isinstance(files, (str, Path)) else list(files)
+    merged = read_transcript_files([*files, *training_only])
+    _, held = split_transcripts(read_transcript_files(files), fraction)
+    return {p: t for p, t in merged.items() if p not in held}, held
+
+
 class HeldOutLM(ScoreLog):
     """Scores a representation model's frozen-LM cross-entropy on fixed held-out clips (token-weighted)."""
 

@@ -284,7 +284,6 @@ class Trainer:
         training clips.)"""
         import dataclasses
         from ..lm.frozen_lms import FrozenLMError, frozen_lm
-        from ..lm.transcripts import read_transcript_files
         from ..lm.whisper_decoder import load_whisper_decoder
         from .lm_objective import WhisperTokens
         if not self.cfg.lm_transcripts:
@@ -296,15 +295,15 @@ class Trainer:
         model_dir = lm.model_dir()
         self.lm_decoder = load_whisper_decoder(model_dir).to(self.device)
         self.lm_tokens = WhisperTokens(model_dir, lm.multilingual)
-        from .held_out_lm import split_transcripts
+        from .held_out_lm import split_transcript_files
         if not 0.0 <= self.cfg.lm_held_out <= 0.5:
             raise TrainingConfigError(f"lm_held_out must be a share in [0, 0.5], not {self.cfg.lm_held_out!r}")
         try:
             self.lm_aug = self.cfg.lm_augment
         except ValueError as e:
             raise TrainingConfigError(str(e)) from None
-        self.lm_transcripts, self.lm_held_out = split_transcripts(read_transcript_files(self.cfg.lm_transcripts),
-                                                                  self.cfg.lm_held_out)
+        self.lm_transcripts, self.lm_held_out = split_transcript_files(
+            self.cfg.lm_transcripts, self.cfg.lm_training_only_transcripts, self.cfg.lm_held_out)
         self.model_cfg = dataclasses.replace(self.model_cfg, lm_width=self.lm_decoder.cfg.width)
 
     def _held_out_lm(self):
