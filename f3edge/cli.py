@@ -308,13 +308,21 @@ def cmd_data_texts(a) -> int:
 
 
 def cmd_data_synth(a) -> int:
-    from .data.fortune_texts import fortune_sentences
-    from .data.synthetic_speech import SynthesisUnavailable, synthesize
+    import subprocess
+    from .data.fortune_texts import TEXT_PACKAGES, fortune_sentences
+    from .data.synthetic_speech import SynthesisUnavailable, require_voice, synthesize
     if not 0 < a.hours <= 100 or a.jobs < 1 or not 1.0 <= a.max_seconds <= 30.0:
         raise UsageError("--hours must be in (0, 100], --jobs >= 1 and --max-seconds in [1, 30]")
+    try:
+        require_voice()
+    except SynthesisUnavailable as e:
+        raise UsageError(str(e)) from None
     debs = Path(a.out) / "debs"
     debs.mkdir(parents=True, exist_ok=True)
-    sentences = fortune_sentences(debs)
+    try:
+        sentences = fortune_sentences(debs)
+    except (subprocess.CalledProcessError, RuntimeError) as e:
+        raise UsageError(f"could not fetch the texts ({', '.join(TEXT_PACKAGES)}) with apt-get: {e}") from None
     bar = _progress(a.hours, "h")
     last = [0.0]
 
@@ -322,10 +330,7 @@ def cmd_data_synth(a) -> int:
         if bar is not None:
             bar.update(round(done - last[0], 3))
             last[0] = done
-    try:
-        r = synthesize(a.out, sentences, a.hours, a.jobs, a.max_seconds, seed=a.seed, progress=progress)
-    except SynthesisUnavailable as e:
-        raise UsageError(str(e)) from None
+    r = synthesize(a.out, sentences, a.hours, a.jobs, a.max_seconds, seed=a.seed, progress=progress)
     if bar is not None:
         bar.close()
     print(f"{r['transcripts']}: {r['clips']} clips, {r['hours']:.2f} h from {len(sentences)} fortune sentences "

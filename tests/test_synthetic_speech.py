@@ -53,3 +53,14 @@ def test_data_synth_refuses_bad_options_with_one_line(tmp_path: Path, args):
                        capture_output=True, text=True)
     assert p.returncode == 2 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_data_synth_without_the_voice_says_what_to_install(tmp_path: Path, monkeypatch, capsys):
+    import importlib.util
+    from f3edge.cli import main
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "piper" else real(name, *a))
+    assert main(["data", "synth", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "piper-tts" in err[0]
+    assert not (tmp_path / "out").exists()

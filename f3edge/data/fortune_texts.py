@@ -1,5 +1,5 @@
-"""English sentences for synthesized speech, from Debian's `fortunes` package (BSD, fortune-mod's cookie
-files): each cookie file holds quotations separated by `%` lines, attributions on lines starting with `--`.
+"""English sentences for synthesized speech, from Debian's `fortunes-min` and `fortunes` packages (BSD,
+fortune-mod's cookie files): each cookie file holds quotations separated by `%` lines, attributions on lines starting with `--`.
 A sentence is kept when it reads aloud unambiguously: letters and plain punctuation only (no digits, whose
 spoken form differs from the text; no symbols or code), a capital first letter, a final . ! or ?, and a
 word count that a 5-second clip holds. The categories are named here: the computing ones (code, commands)

