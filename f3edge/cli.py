@@ -324,12 +324,7 @@ def cmd_data_synth(a) -> int:
     except (subprocess.CalledProcessError, RuntimeError) as e:
         raise UsageError(f"could not fetch the texts ({', '.join(TEXT_PACKAGES)}) with apt-get: {e}") from None
     bar = _progress(a.hours, "h")
-    last = [0.0]
-
-    def progress(done: float, _target: float) -> None:
-        if bar is not None:
-            bar.update(round(done - last[0], 3))
-            last[0] = done
+    progress = (lambda done, _target: bar.update(round(done - bar.n, 3))) if bar is not None else None
     r = synthesize(a.out, sentences, a.hours, a.jobs, a.max_seconds, seed=a.seed, progress=progress)
     if bar is not None:
         bar.close()

@@ -102,6 +102,18 @@ def _download(package: str, debs: Path) -> Path:
     return found[-1]
 
 
+def unpack_files(package: str, debs: Path, pattern: str, dest: str | Path) -> None:
+    """Fetch `package` once (into `debs`) and unpack only its files matching the tar wildcard `pattern` into
+    `dest` (text files that are read, never run)."""
+    deb = _download(package, debs)
+    tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(dest), "--wildcards", pattern], stdin=tar.stdout, check=True,
+                   stderr=subprocess.DEVNULL)
+    tar.stdout.close()
+    if tar.wait() != 0:
+        raise RuntimeError(f"dpkg-deb could not read {deb}")
+
+
 def build_package(src: Source, out: Path, debs: Path, sample_rate: int) -> list[dict]:
     deb = _download(src.package, debs)
     rows = []

@@ -7,7 +7,6 @@ and the ones written as lists, verse layouts or jokes about groups of people are
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -65,15 +64,8 @@ def sentences_from_folder(root: Path) -> list[tuple[str, str]]:
 def fortune_sentences(debs: Path) -> list[tuple[str, str]]:
     """Fetch (once, into `debs`) the fortunes packages, unpack only their cookie files (text, nothing run) and
     return their readable sentences."""
-    from .corpus import _download
-    members = [f"./{TEXT_ROOT}/{c}" for c in CATEGORIES]
+    from .corpus import unpack_files
     with tempfile.TemporaryDirectory() as tmp:
         for package in TEXT_PACKAGES:
-            deb = _download(package, debs)
-            tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
-            # each package holds some of the categories: tar reports the others missing, which is expected
-            subprocess.run(["tar", "-x", "-C", tmp, *members], stdin=tar.stdout, stderr=subprocess.DEVNULL)
-            tar.stdout.close()
-            if tar.wait() != 0:
-                raise RuntimeError(f"dpkg-deb could not read {deb}")
+            unpack_files(package, debs, f"./{TEXT_ROOT}/*", tmp)
         return sentences_from_folder(Path(tmp) / TEXT_ROOT)

@@ -4,7 +4,6 @@ packages it transcribes), TEXT_PACKAGE / TEXT_FILES / TEXT_ROOT (where its texts
 `transcripts_for(clips, root)`. `f3edge data texts CORPUS` writes CORPUS/transcripts.<source>.json."""
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -20,14 +19,8 @@ def clips_of(source: str, clips) -> list:
 def package_transcripts(source: str, clips, debs: Path) -> dict[str, str]:
     """Fetch (once, into `debs`) the source's text package, unpack only its text files (nothing in them is
     run) and match them to `clips`."""
-    from .corpus import _download
+    from .corpus import unpack_files
     mod = TEXT_SOURCES[source]
-    deb = _download(mod.TEXT_PACKAGE, debs)
     with tempfile.TemporaryDirectory() as tmp:
-        tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
-        subprocess.run(["tar", "-x", "-C", tmp, "--wildcards", mod.TEXT_FILES], stdin=tar.stdout, check=True,
-                       stderr=subprocess.DEVNULL)
-        tar.stdout.close()
-        if tar.wait() != 0:
-            raise RuntimeError(f"dpkg-deb could not read {deb}")
+        unpack_files(mod.TEXT_PACKAGE, debs, mod.TEXT_FILES, tmp)
         return mod.transcripts_for(clips, Path(tmp) / mod.TEXT_ROOT)

