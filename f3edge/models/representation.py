@@ -21,7 +21,8 @@ RQ_SOURCES = ("latents", "log-mel", "log-mel-corpus")
 
 BOUNDS = {"latent_dim": (1, 4096), "channels": (1, 4096), "blocks": (0, 64), "kernel": (1, 63),
           "expansion": (1, 16), "out_dim": (1, 8192), "rq_stack": (1, 64), "rq_proj_dim": (1, 1024),
-          "rq_codebook": (2, 1 << 16), "rq_seed": (0, 2**31 - 1), "mtp_k": (1, 64), "lm_width": (0, 8192)}
+          "rq_codebook": (2, 1 << 16), "rq_seed": (0, 2**31 - 1), "mtp_k": (1, 64), "lm_width": (0, 8192),
+          "ctc_classes": (0, 4096)}
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class RepresentationConfig:
     rq_seed: int = 0
     mtp_k: int = 3                  # heads predict the codes 1..K frames ahead
     lm_width: int = 0               # > 0: a projection of the features to a frozen LM's width (trained with it)
+    ctc_classes: int = 0            # > 0: a linear per-frame character head (training/char_ctc.py, trained with it)
 
     kind = "representation"
 
@@ -137,7 +139,7 @@ class RepresentationEncoder(StreamingModule):
 
 class RepresentationModel(nn.Module):
     """The trained unit: encoder + RQ-MTP quantizer (frozen buffers) + next-code heads (+ the projection into
-    a frozen LM, when trained with one)."""
+    a frozen LM, when trained with one, and the character head, when trained with the CTC objective)."""
 
     def __init__(self, cfg: RepresentationConfig):
         super().__init__()
@@ -148,6 +150,8 @@ class RepresentationModel(nn.Module):
                                                    cfg.rq_seed, cfg.rq_frame_dim if cfg.rq_corpus_stats else 0)
         self.heads = NextCodeHeads(cfg.out_dim, cfg.rq_codebook, cfg.mtp_k)
         self.lm_proj = nn.Linear(cfg.out_dim, cfg.lm_width) if cfg.lm_width else None
+        # registered last: a run continued with this head added keeps its other parameters' optimizer order
+        self.ctc_head = nn.Linear(cfg.out_dim, cfg.ctc_classes) if cfg.ctc_classes else None
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.encoder.parameters())

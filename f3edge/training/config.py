@@ -13,6 +13,9 @@ class TrainConfig:
     out: str = "runs/teacher"
     teacher: str | None = None             # distillation: teacher checkpoint dir or registry name
     init_from: str | None = None           # fine-tuning: start from these weights (checkpoint dir or registry name)
+    continue_from: str | None = None       # representation runs: an empty `out` starts from this run folder's latest
+                                           # state (step, schedule, optimizer, samplers); a head this config adds
+                                           # (ctc_weight) starts from its init: a same-start arm of a comparison
     freeze: list[str] = dataclasses.field(default_factory=list)  # submodules kept fixed, e.g. ["encoder"]
     steps: int = 20000
     batch_size: int = 12
@@ -65,6 +68,8 @@ class TrainConfig:
                                            # (synthetic speech, `f3edge data synth`) used for training and never
                                            # held out: the held-out loss stays on the real speech of lm_transcripts
     lm_batch_size: int = 8
+    ctc_weight: float = 0.0                # > 0: a per-frame character CTC objective on the frozen LM's transcribed
+                                           # clips, through a linear head on the features (char_ctc.py); needs lm_weight
     lm_held_out: float = 0.0               # share of transcribed clips kept out of training; with eval_every, their
                                            # frozen-LM loss is logged and the lowest-loss weights kept in out/best
     # augmentation of the frozen-LM training clips (training/lm_augment.py); 0 = off

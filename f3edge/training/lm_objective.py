@@ -55,6 +55,11 @@ class WhisperTokens:
         # end of text of its own
         return self.prompt(lang) + self.tok.encode(" " + text.strip(), add_special_tokens=False).ids + [self.eot]
 
+    def text(self, sequence) -> str:
+        """The transcript a `sequence` row holds: the tokens between the prompt and the end of text."""
+        ids = [int(i) for i in sequence[self.prompt_length:]]
+        return self.tok.decode(ids[: ids.index(self.eot)] if self.eot in ids else ids).strip()
+
 
 class TranscribedClips:
     """Transcribed clips no longer than `max_samples`, drawn in seeded batches (resumable like CropSampler);

@@ -87,17 +87,19 @@ class RepresentationObjective(nn.Module):
     reaches back into it."""
 
     def __init__(self, model, bf16: bool, rq_weight: float = 1.0, lm_weight: float = 0.0, lm_decoder=None,
-                 lm_prompt_length: int = 2, signal=None):
+                 lm_prompt_length: int = 2, signal=None, ctc_weight: float = 0.0):
         super().__init__()
         self.model, self.bf16, self.rq_weight, self.lm_weight = model, bf16, rq_weight, lm_weight
+        self.ctc_weight = ctc_weight   # > 0: the character CTC head reads the same transcribed clips (char_ctc.py)
         self.lm_decoder = lm_decoder   # frozen; not part of `model`, so never saved or optimized
         self.lm_prompt_length = lm_prompt_length
         self.signal = signal           # the audio's geometry, for log-mel RQ targets
 
     def forward(self, latents: Tensor | None, lm_batch=None, wav: Tensor | None = None) -> dict[str, Tensor]:
         """`latents`: crops for RQ-MTP (None when it is off), `wav` their audio (log-mel targets only);
-        `lm_batch`: (latents of transcribed clips (B, D, T), valid frames (B,), tokens (B, N)) when the frozen-LM
-        objective is on."""
+        `lm_batch`: (latents of transcribed clips (B, D, T), valid frames (B,), tokens (B, N), character targets)
+        when the frozen-LM objective is on; the character targets ((ids, lengths), char_ctc.character_targets) are
+        None unless the CTC objective is on too."""
         from .rq_mtp import quantizer_frames, rq_mtp_loss
         cfg = self.model.cfg
         out, loss = {}, 0.0
@@ -113,11 +115,19 @@ class RepresentationObjective(nn.Module):
             loss = self.rq_weight * rq
         if lm_batch is not None:
             from .lm_objective import frozen_lm_loss
-            zl, frames, tokens = lm_batch
+            zl, frames, tokens, chars = lm_batch
             with autocast(zl.device, self.bf16):
-                memory = self.model.lm_proj(self.model.encoder(zl).transpose(1, 2))
+                features = self.model.encoder(zl).transpose(1, 2)
+                memory = self.model.lm_proj(features)
                 lm = frozen_lm_loss(self.lm_decoder, memory, frames, tokens, self.lm_prompt_length)
             loss = loss + self.lm_weight * lm
             out["lm_ce"] = lm.detach()
+            if chars is not None:
+                from .char_ctc import char_ctc_loss
+                with autocast(zl.device, self.bf16):
+                    logits = self.model.ctc_head(features)
+                ctc = char_ctc_loss(logits, frames, *chars)
+                loss = loss + self.ctc_weight * ctc
+                out["ctc_ce"] = ctc.detach()
         out["loss"] = loss
         return out

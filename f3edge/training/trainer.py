@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import math
 import os
 import random
@@ -36,7 +37,8 @@ from .run_state import load_latest, save_state
 
 CSV_FIELDS = ["step", "time_s", "lr", "sigma", "loss", "mel", "stft", "latent_mse", "latent_snr_db", "grad_norm",
               "cmag", "ccomplex", "phase", "phase_ip", "phase_gd", "phase_iaf", "consistency",
-              "adv_g", "adv_fm", "adv_d", "cpu_s", "rq_ce", "rq_acc1", "rq_acc2", "rq_acc3", "lm_ce"]
+              "adv_g", "adv_fm", "adv_d", "cpu_s", "rq_ce", "rq_acc1", "rq_acc2", "rq_acc3", "lm_ce",
+              "ctc_ce"]
 RECIPES = ("autoencoder", "distill", "repr")
 
 
@@ -91,6 +93,10 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
         return (step + 1) / cfg.warmup_steps
     t = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
+
+
+# model-config fields that add a head a continued run may start fresh (continue_from), and the head's name
+ADDABLE_HEADS = {"ctc_classes": "ctc_head"}
 
 
 def _same_model_config(saved, cfg) -> bool:
@@ -151,7 +157,15 @@ class Trainer:
                 raise TrainingConfigError("a representation run needs rq_weight > 0 or lm_weight > 0")
             if cfg.lm_weight > 0:
                 self._load_frozen_lm()
+            if cfg.ctc_weight > 0:
+                if cfg.lm_weight <= 0:
+                    raise TrainingConfigError("ctc_weight > 0 reads the frozen LM's transcribed clips: it needs "
+                                              "lm_weight > 0 and lm_transcripts")
+                from .char_ctc import CLASSES
+                self.model_cfg = dataclasses.replace(self.model_cfg, ctc_classes=CLASSES)
             self.model = RepresentationModel(self.model_cfg).to(self.device)
+        elif cfg.ctc_weight > 0 or cfg.continue_from:
+            raise TrainingConfigError("ctc_weight and continue_from are for representation runs (train-repr)")
         else:
             self.model_cfg = resolve_model_config(cfg.model)
             self.model = build_model(self.model_cfg).to(self.device)
@@ -197,7 +211,7 @@ class Trainer:
             self.objective = RepresentationObjective(self.model, cfg.bf16, cfg.rq_weight, cfg.lm_weight,
                                                      self.lm_decoder,
                                                      self.lm_tokens.prompt_length if self.lm_decoder else 2,
-                                                     self.signal)
+                                                     self.signal, cfg.ctc_weight)
         else:
             recon = ReconstructionLoss(self.signal.sample_rate, cfg.mel_weight, cfg.stft_weight)
             phase = cfg.phase_weights
@@ -282,7 +296,6 @@ class Trainer:
         """The frozen Whisper decoder and tokenizer of `lm_model`; the model gains a projection to its width.
         (Each clip's language, which a multilingual decoder's prompt names, is read from the manifest with the
         training clips.)"""
-        import dataclasses
         from ..lm.frozen_lms import FrozenLMError, frozen_lm
         from ..lm.whisper_decoder import load_whisper_decoder
         from .lm_objective import WhisperTokens
@@ -386,9 +399,12 @@ class Trainer:
 
     def _resume(self) -> None:
         s = load_latest(self.state_dir, map_location=self.device)
+        continued = s is None and self.cfg.continue_from is not None
+        if continued:
+            s = self._continued_state()
         if s is None:
             return
-        if not _same_model_config(s.get("model_config"), self.model_cfg):
+        if not continued and not _same_model_config(s.get("model_config"), self.model_cfg):
             raise TrainingConfigError(f"{self.out}: the saved run state is of another model config; "
                                       "use a new --out folder")
         self.model.load_state_dict(s["model"])
@@ -410,7 +426,36 @@ class Trainer:
             for log in (self.dev, self.held_lm):
                 if log is not None:
                     log.truncate(self.step)
-            print(f"resumed from {self.state_dir} at step {self.step}", file=sys.stderr)
+            print(f"resumed from {self.cfg.continue_from if continued else self.state_dir} at step {self.step}",
+                  file=sys.stderr)
+
+    def _continued_state(self) -> dict:
+        """`continue_from`'s latest state, made to fit this run's model: the model config may differ only by
+        heads this run adds (they keep their fresh init, and the optimizer starts their moments at zero)."""
+        src = Path(self.cfg.continue_from)
+        if self.world > 1:
+            raise TrainingConfigError("continue_from starts a single-process run")
+        s = load_latest(src, map_location=self.device)
+        if s is None:
+            raise TrainingConfigError(f"continue_from: {src} holds no run state")
+        saved = s.get("model_config") or {}
+        added = [k for k in ADDABLE_HEADS if not saved.get(k) and getattr(self.model_cfg, k)]
+        saved = dict(saved, **{k: getattr(self.model_cfg, k) for k in added})
+        if not _same_model_config(saved, self.model_cfg):
+            raise TrainingConfigError(f"continue_from: {src} holds a run of another model config (only a head "
+                                      f"among {list(ADDABLE_HEADS.values())} may be added)")
+        fresh = {k: v for k, v in self.model.state_dict().items() if k not in s["model"]}
+        if any(not k.startswith(tuple(ADDABLE_HEADS[a] + "." for a in added)) for k in fresh):
+            raise TrainingConfigError(f"continue_from: {src}'s weights do not fit this run's model")
+        names = [n for n, p in self.model.named_parameters() if p.requires_grad]
+        groups = s["opt"]["param_groups"]
+        n_saved = len(groups[0]["params"]) if len(groups) == 1 else -1
+        if n_saved < 0 or any(n in fresh for n in names[:n_saved]) or any(n not in fresh for n in names[n_saved:]):
+            raise TrainingConfigError(f"continue_from: {src}'s optimizer state does not fit this run's model")
+        groups[0]["params"] = list(range(len(names)))   # the added heads' parameters come last
+        s["model"] = {**s["model"], **fresh}
+        s["ema"] = {**s["ema"], **{k: v for k, v in self.ema.shadow.state_dict().items() if k in fresh}}
+        return s
 
     def _truncate_log(self, step: int) -> None:
         log = self.out / "train_log.csv"
@@ -447,7 +492,11 @@ class Trainer:
                 with torch.no_grad(), autocast(self.device, cfg.bf16):
                     zl = self.teacher.encode(wav_l.to(self.device)).float()
                 zl = mask_latents(zl, frames, self.lm_aug)
-                lm_batch = (zl, frames, tokens.to(self.device))
+                chars = None
+                if cfg.ctc_weight > 0:
+                    from .char_ctc import character_targets
+                    chars = character_targets([self.lm_tokens.text(row) for row in tokens.tolist()])
+                lm_batch = (zl, frames, tokens.to(self.device), chars)
             out = self.wrapped(zt, lm_batch, wav if self.model_cfg.rq_reads_audio else None)
         elif self.distill:
             out = self.wrapped(wav, sigma, zt)

@@ -1,0 +1,43 @@
+"""A per-frame character objective for the representation encoder (train config `ctc_weight`): a linear head
+on the features (`RepresentationModel.ctc_head`) reads each 25 Hz frame as a character or a blank, scored
+with CTC against the transcript of the clip the frozen LM reads. The frozen LM's cross-attention can
+gather a word from many frames, so nothing asks one frame to hold what is said at that moment; this
+objective does.
+
+The alphabet is the only rule for what a character is: lowercase Latin letters, digits, the apostrophe and
+the space. Accents are stripped (NFKD), other characters dropped, runs of spaces collapsed.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+ALPHABET = " '0123456789abcdefghijklmnopqrstuvwxyz"
+BLANK = 0
+CLASSES = len(ALPHABET) + 1            # the head's outputs: blank, then ALPHABET
+_INDEX = {c: i + 1 for i, c in enumerate(ALPHABET)}
+
+
+def characters(text: str) -> list[int]:
+    """The head's target ids of `text` (no blank)."""
+    plain = unicodedata.normalize("NFKD", text.lower())
+    kept = "".join(c if c in _INDEX else " " if c.isspace() else "" for c in plain if not unicodedata.combining(c))
+    return [_INDEX[c] for c in " ".join(kept.split())]
+
+
+def character_targets(texts: list[str]) -> tuple[Tensor, Tensor]:
+    """(concatenated target ids, their lengths): the layout `F.ctc_loss` reads."""
+    ids = [characters(t) for t in texts]
+    flat = [i for row in ids for i in row]
+    return torch.tensor(flat, dtype=torch.long), torch.tensor([len(row) for row in ids], dtype=torch.long)
+
+
+def char_ctc_loss(logits: Tensor, frames: Tensor, targets: Tensor, target_lengths: Tensor) -> Tensor:
+    """logits (B, T, CLASSES) over the valid `frames` (B,) of each clip -> mean CTC loss per target character.
+    A transcript too long for its frames adds zero (and no gradient) instead of infinity."""
+    logp = logits.float().log_softmax(-1).transpose(0, 1)
+    return F.ctc_loss(logp, targets.to(logits.device), frames.to(logits.device), target_lengths.to(logits.device),
+                      blank=BLANK, zero_infinity=True)
