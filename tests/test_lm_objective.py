@@ -29,6 +29,14 @@ def test_an_english_sequence_has_one_prompt_and_one_end_of_text():
     assert tok.tok.decode(seq[2:-1]).strip() == "press one for sales"
 
 
+@pytest.mark.parametrize("make", [_tiny_en, _base])
+def test_the_text_of_a_padded_sequence_row_is_its_transcript(make):
+    """The character objective reads its targets back from the rows the frozen LM is taught."""
+    tok = make()
+    seq = tok.sequence("Press 1 for sales, two for support.", "en" if tok.multilingual else None)
+    assert tok.text(seq + [IGNORE] * 3) == "Press 1 for sales, two for support."
+
+
 def test_a_multilingual_sequence_names_its_language_and_refuses_an_unknown_one():
     tok = _base()
     seq = tok.sequence("Co je to za divnou loď?", "cs")
