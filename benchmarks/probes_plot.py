@@ -60,8 +60,10 @@ def plot(results: list[dict], out: str | Path) -> None:
     import matplotlib.pyplot as plt
     if not results:
         raise ValueError("no probe results to plot")
-    fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 4.2), sharey=True, squeeze=False)
     rows = list(dict.fromkeys(name for r in results for name in r["rows"]))
+    # one line of label per row: the figure grows with the rows instead of overprinting their names
+    fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results) + 7, max(4.2, 1.5 + 0.17 * len(rows))),
+                             sharey=True, squeeze=False)
     for ax, r in zip(axes[0], results):
         key, label = metric(r)
         names = [n for n in rows if n in r["rows"]]
