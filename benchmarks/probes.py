@@ -1,4 +1,4 @@
-"""Frozen-feature probes of what a representation carries; 3 seeds, 95 % intervals (Student t, n = 3).
+"""Frozen-feature probes of what a representation carries; 3 seeds (`--seeds`), 95 % intervals (Student t).
 
 * `lid`: language ID among the corpus languages that come from two or more packages, package-disjoint:
   for each language one package (speakers, recording chain) is held out, drawn per seed, so a probe
@@ -355,7 +355,7 @@ def to_markdown(r: dict) -> str:
     if "speakers" in r:
         langs = f", {len(r['languages'])} languages: {', '.join(r['languages'])}" if "languages" in r else ""
         lines = [f"{r['task'][0].upper()}{r['task'][1:]} ({r['clips']} clips, {r['speakers']} speakers{langs}; features of "
-                 f"{r['model']}, latent space {r['latent_space']}; mean and 95 % interval over 3 seeds)", ""]
+                 f"{r['model']}, latent space {r['latent_space']}; mean and 95 % interval over {r.get('seeds', 3)} seeds)", ""]
         if "ctc" in r["task"].lower():
             lines += ["| features | dim | digit error rate |", "|---|---|---|"]
             lines += [f"| {n} | {v['dim']} | {v['digit_error_rate']['mean']:.3f} +- {v['digit_error_rate']['ci95']:.3f} |"
@@ -366,8 +366,8 @@ def to_markdown(r: dict) -> str:
                       f"{v['knn']['mean']:.3f} +- {v['knn']['ci95']:.3f} |" for n, v in r["rows"].items()]
         return "\n".join(lines) + "\n"
     lines = [f"Language ID ({len(r['languages'])} languages, {r['clips']} clips, {r['split']}-disjoint split; "
-             f"features of {r['model']}, latent space {r['latent_space']}; mean and 95 % interval over 3 seeds)", "",
-             "| features | dim | linear | 5-NN |", "|---|---|---|---|"]
+             f"features of {r['model']}, latent space {r['latent_space']}; mean and 95 % interval over {r.get('seeds', 3)} "
+             "seeds)", "", "| features | dim | linear | 5-NN |", "|---|---|---|---|"]
     for name, v in r["rows"].items():
         lines.append(f"| {name} | {v['dim']} | {v['linear']['mean']:.3f} +- {v['linear']['ci95']:.3f} | "
                      f"{v['knn']['mean']:.3f} +- {v['knn']['ci95']:.3f} |")
@@ -384,6 +384,7 @@ def main(argv=None) -> int:
     p.add_argument("--cache", default="data/probe_digits", help="where the synthesized digit clips are kept")
     p.add_argument("--split", choices=["package", "clip"], default="package", help="lid only")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seeds", type=int, default=3, help="splits (seeds 0..N-1) each row is scored on; at least 2")
     p.add_argument("--json")
     p.add_argument("--update", action="store_true",
                    help="keep the rows of the existing --json result that this run does not compute (same task, model "
@@ -394,6 +395,9 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if a.update and not a.json:
         p.error("--update needs --json")
+    if a.seeds < 2:
+        p.error("--seeds needs at least 2 splits for an interval")
+    seeds = tuple(range(a.seeds))
     if a.only_representations and not (a.update and a.representation):
         p.error("--only-representations needs --update and --representation")
     torch.set_num_threads(a.threads)
@@ -413,7 +417,7 @@ def main(argv=None) -> int:
     w = a.whisper_reference
     rows = set(reps) | ({WhisperReference.name} if w else set()) if a.only_representations else None
     if a.task == "lid":
-        r = run_lid(a.model, reps, a.corpus, split=a.split, log=log, whisper_reference=w, rows=rows)
+        r = run_lid(a.model, reps, a.corpus, seeds=seeds, split=a.split, log=log, whisper_reference=w, rows=rows)
     else:
         from . import spoken_digits
         if not spoken_digits.espeak_available():
@@ -422,14 +426,16 @@ def main(argv=None) -> int:
         if a.task in ("kws", "speaker"):   # speaker ID in lighter babble: at -5..5 dB every row is near chance
             snr = (-5.0, 5.0) if a.task == "kws" else (5.0, 15.0)
             clips = spoken_digits.with_babble(spoken_digits.isolated_digits(a.cache, a.corpus), a.cache, a.corpus, snr)
-            r = (run_kws if a.task == "kws" else run_speaker_id)(a.model, reps, clips, log=log, whisper_reference=w,
-                                                                 rows=rows)
+            r = (run_kws if a.task == "kws" else run_speaker_id)(a.model, reps, clips, seeds=seeds, log=log,
+                                                                 whisper_reference=w, rows=rows)
         elif a.task == "lid-tts":
             clips = spoken_digits.with_babble(spoken_digits.numbers_in_languages(a.cache), a.cache, a.corpus,
                                               (0.0, 10.0))
-            r = run_lid_tts(a.model, reps, clips, log=log, whisper_reference=w, rows=rows)
+            r = run_lid_tts(a.model, reps, clips, seeds=seeds, log=log, whisper_reference=w, rows=rows)
         else:
-            r = run_ctc(a.model, reps, spoken_digits.digit_strings(a.cache), log=log, whisper_reference=w, rows=rows)
+            r = run_ctc(a.model, reps, spoken_digits.digit_strings(a.cache), seeds=seeds, log=log,
+                        whisper_reference=w, rows=rows)
+    r["seeds"] = len(seeds)
     if a.update and Path(a.json).is_file():
         try:
             r = merged(json.loads(Path(a.json).read_text()), r)
@@ -443,8 +449,8 @@ def main(argv=None) -> int:
 def merged(old: dict, new: dict) -> dict:
     """`new` with the rows only `old` has appended; refused unless both measured the same thing."""
     same = ("task", "model", "latent_space", "clips")
-    if any(old.get(k) != new.get(k) for k in same):
-        raise ValueError(f"--update: the existing result is of another {'/'.join(same)}; not merged")
+    if any(old.get(k) != new.get(k) for k in same) or old.get("seeds", 3) != new.get("seeds", 3):
+        raise ValueError(f"--update: the existing result is of another {'/'.join(same)}/seeds; not merged")
     return {**new, "rows": {**new["rows"], **{k: v for k, v in old["rows"].items() if k not in new["rows"]}}}
 
 

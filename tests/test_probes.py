@@ -122,6 +122,16 @@ def test_an_update_keeps_rows_measured_once_and_refuses_another_measurement():
     assert merged(old, new)["rows"] == {"log-mel": 3, "trained": 4, "reference": 2}
     with pytest.raises(ValueError, match="not merged"):
         merged({**old, "clips": 10}, new)
+    assert merged(old, {**new, "seeds": 3})["seeds"] == 3          # results written before --seeds had 3
+    with pytest.raises(ValueError, match="not merged"):             # intervals over another number of splits
+        merged(old, {**new, "seeds": 5})
+
+
+def test_fewer_than_two_splits_are_refused_before_any_work(capsys):
+    from benchmarks.probes import main
+    with pytest.raises(SystemExit) as e:
+        main(["--task", "kws", "--seeds", "1"])
+    assert e.value.code == 2 and "at least 2" in capsys.readouterr().err
 
 
 def test_only_the_named_rows_are_probed_and_the_flag_needs_an_update_to_merge_into(tmp_path, capsys):
