@@ -30,6 +30,7 @@ from ..data import CropConfig, CropSampler, load_clips, training_split
 from ..errors import F3EdgeInputError, TrainingConfigError, TrainingDataError, TrainingDiverged
 from ..losses import ReconstructionLoss
 from ..models import F3Codec, build_model
+from .char_ctc import character_targets
 from .config import TrainConfig
 from .lm_augment import mask_latents
 from .objectives import AutoencoderObjective, DistillObjective, RepresentationObjective, autocast
@@ -494,7 +495,6 @@ class Trainer:
                 zl = mask_latents(zl, frames, self.lm_aug)
                 chars = None
                 if cfg.ctc_weight > 0:
-                    from .char_ctc import character_targets
                     chars = character_targets([self.lm_tokens.text(row) for row in tokens.tolist()])
                 lm_batch = (zl, frames, tokens.to(self.device), chars)
             out = self.wrapped(zt, lm_batch, wav if self.model_cfg.rq_reads_audio else None)
