@@ -19,11 +19,16 @@ SPACE = default_space()
 SMALL = RepresentationConfig(latent_space=SPACE, channels=32, blocks=2, kernel=3, out_dim=24, rq_codebook=64, mtp_k=2)
 
 
+# the output projection as a 1x1 map (the default) and over a causal window of the last block's frames
+SHAPES = [SMALL, RepresentationConfig(**{**SMALL.__dict__, "out_kernel": 4})]
+
+
+@pytest.mark.parametrize("cfg", SHAPES, ids=["out_kernel_1", "out_kernel_4"])
 @settings(max_examples=20, deadline=None)
-@given(st.lists(st.integers(1, 7), min_size=1, max_size=8))
-def test_streaming_in_any_chunks_equals_the_full_sequence(chunks):
+@given(chunks=st.lists(st.integers(1, 7), min_size=1, max_size=8))
+def test_streaming_in_any_chunks_equals_the_full_sequence(cfg, chunks):
     torch.manual_seed(0)
-    enc = RepresentationEncoder(SMALL).eval()
+    enc = RepresentationEncoder(cfg).eval()
     z = torch.randn(1, 64, sum(chunks))
     with torch.no_grad():
         full = enc(z)
@@ -35,9 +40,10 @@ def test_streaming_in_any_chunks_equals_the_full_sequence(chunks):
     assert torch.allclose(torch.cat(outs, -1), full, atol=1e-5)
 
 
-def test_features_at_frame_t_never_see_later_latents():
+@pytest.mark.parametrize("cfg", SHAPES, ids=["out_kernel_1", "out_kernel_4"])
+def test_features_at_frame_t_never_see_later_latents(cfg):
     torch.manual_seed(0)
-    enc = RepresentationEncoder(SMALL).eval()
+    enc = RepresentationEncoder(cfg).eval()
     z = torch.randn(1, 64, 20)
     z2 = z.clone()
     z2[..., 12:] += 5
@@ -149,6 +155,15 @@ def test_rq_source_is_checked_and_older_configs_read_latents():
         RepresentationConfig.from_dict({"kind": "representation", "rq_source": "mfcc"})
     old = {k: v for k, v in SMALL.to_dict().items() if k != "rq_source"}
     assert RepresentationConfig.from_dict(old).rq_source == "latents"
+
+
+def test_older_configs_have_a_1x1_output_projection_and_its_window_is_bounded():
+    old = {k: v for k, v in SMALL.to_dict().items() if k != "out_kernel"}
+    assert RepresentationConfig.from_dict(old).out_kernel == 1
+    for bad in (0, 64, 2.0):
+        with pytest.raises(ValueError, match="out_kernel"):
+            RepresentationConfig.from_dict({**SMALL.to_dict(), "out_kernel": bad})
+    assert SHAPES[1].receptive_field_frames == SMALL.receptive_field_frames + 3
 
 
 def _train_repr(config: dict, path):
@@ -436,6 +451,19 @@ def test_the_onnx_step_streams_with_at_least_60_db_feature_snr(tmp_path, tok, sp
                                               log=lambda m: None)
     assert parity["passed"] and parity["feature_snr_db"] >= 60
     assert json.loads((path / "manifest.json").read_text())["step"]["file"] == "representation.onnx"
+
+
+def test_the_onnx_step_of_a_windowed_output_projection_streams_with_at_least_60_db(tmp_path, tok, speech_16k):
+    pytest.importorskip("onnxruntime")
+    from f3edge.checkpoint import save_checkpoint
+    from f3edge.export.representation import export_representation_onnx
+    from f3edge.representation import load_representer
+    torch.manual_seed(0)
+    model = save_checkpoint(RepresentationModel(RepresentationConfig(**{**SHAPES[1].__dict__, "name": "small-ok4"})),
+                            tmp_path / "model", {"recipe": "repr"})
+    _, parity = export_representation_onnx(load_representer(model), tmp_path / "onnx", [tok.encode(speech_16k)],
+                                           log=lambda m: None)
+    assert parity["passed"] and parity["feature_snr_db"] >= 60
 
 
 def test_the_default_models_latent_space_has_a_bundled_encoder_that_loads_verified_and_streams(tok, speech_16k):

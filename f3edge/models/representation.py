@@ -20,7 +20,7 @@ from .blocks import ConvNeXtBlock, make_conv
 RQ_SOURCES = ("latents", "log-mel", "log-mel-corpus")
 
 BOUNDS = {"latent_dim": (1, 4096), "channels": (1, 4096), "blocks": (0, 64), "kernel": (1, 63),
-          "expansion": (1, 16), "out_dim": (1, 8192), "rq_stack": (1, 64), "rq_proj_dim": (1, 1024),
+          "expansion": (1, 16), "out_dim": (1, 8192), "out_kernel": (1, 63), "rq_stack": (1, 64), "rq_proj_dim": (1, 1024),
           "rq_codebook": (2, 1 << 16), "rq_seed": (0, 2**31 - 1), "mtp_k": (1, 64), "lm_width": (0, 8192),
           "ctc_classes": (0, 4096)}
 
@@ -35,6 +35,7 @@ class RepresentationConfig:
     kernel: int = 5
     expansion: int = 2
     out_dim: int = 384
+    out_kernel: int = 1             # > 1: the output projection reads a causal window of the last block's frames
     rq_source: str = "latents"      # what the quantizer reads: "latents", or log-mel at the latent rate (the ablation)
                                     # standardized per clip ("log-mel") or with corpus statistics ("log-mel-corpus")
     rq_stack: int = 2               # frames stacked into one quantizer input (frames t .. t+stack-1)
@@ -82,7 +83,7 @@ class RepresentationConfig:
 
     @property
     def receptive_field_frames(self) -> int:
-        return 1 + self.blocks * (self.kernel - 1)
+        return 1 + self.blocks * (self.kernel - 1) + self.out_kernel - 1
 
     @property
     def rq_reads_audio(self) -> bool:
@@ -113,6 +114,9 @@ REPRESENTATION_PRESETS = {
     "repr-v2m": RepresentationConfig(name="f3edge-repr-v2m", latent_space="f3-v2"),   # multilingual Whisper base
     "repr-v2-mel": RepresentationConfig(name="f3edge-repr-v2-mel", latent_space="f3-v2", rq_source="log-mel"),
     "repr-v2-melc": RepresentationConfig(name="f3edge-repr-v2-melc", latent_space="f3-v2", rq_source="log-mel-corpus"),
+    # the output projection over a causal 5-frame window (the stop-26 readout that reached 0.006 CTC, built in)
+    "repr-v2-mel-ok5": RepresentationConfig(name="f3edge-repr-v2-mel-ok5", latent_space="f3-v2", rq_source="log-mel",
+                                            out_kernel=5),
 }
 
 
@@ -123,7 +127,7 @@ class RepresentationEncoder(StreamingModule):
         self.net = StreamingSequential(
             make_conv(cfg.latent_dim, cfg.channels, 1, causal=True),
             *[ConvNeXtBlock(cfg.channels, cfg.kernel, cfg.expansion, causal=True) for _ in range(cfg.blocks)],
-            make_conv(cfg.channels, cfg.out_dim, 1, causal=True),
+            make_conv(cfg.channels, cfg.out_dim, cfg.out_kernel, causal=True),
         )
 
     def forward(self, z: Tensor) -> Tensor:
