@@ -20,9 +20,9 @@ from .blocks import ConvNeXtBlock, make_conv
 RQ_SOURCES = ("latents", "log-mel", "log-mel-corpus")
 
 BOUNDS = {"latent_dim": (1, 4096), "channels": (1, 4096), "blocks": (0, 64), "kernel": (1, 63),
-          "expansion": (1, 16), "out_dim": (1, 8192), "out_kernel": (1, 63), "rq_stack": (1, 64), "rq_proj_dim": (1, 1024),
-          "rq_codebook": (2, 1 << 16), "rq_seed": (0, 2**31 - 1), "mtp_k": (1, 64), "lm_width": (0, 8192),
-          "ctc_classes": (0, 4096)}
+          "expansion": (1, 16), "out_dim": (1, 8192), "out_kernel": (1, 63), "rq_stack": (1, 64),
+          "rq_proj_dim": (1, 1024), "rq_codebook": (2, 1 << 16), "rq_seed": (0, 2**31 - 1), "mtp_k": (1, 64),
+          "lm_width": (0, 8192), "ctc_classes": (0, 4096)}
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ REPRESENTATION_PRESETS = {
     "repr-v2m": RepresentationConfig(name="f3edge-repr-v2m", latent_space="f3-v2"),   # multilingual Whisper base
     "repr-v2-mel": RepresentationConfig(name="f3edge-repr-v2-mel", latent_space="f3-v2", rq_source="log-mel"),
     "repr-v2-melc": RepresentationConfig(name="f3edge-repr-v2-melc", latent_space="f3-v2", rq_source="log-mel-corpus"),
-    # the output projection over a causal 5-frame window (the stop-26 readout that reached 0.006 CTC, built in)
+    # the output projection over a causal 5-frame window (stop 30: what it adds to the CTC probe, a random-init
+    # encoder of this shape has too; docs/results/probes/README.md)
     "repr-v2-mel-ok5": RepresentationConfig(name="f3edge-repr-v2-mel-ok5", latent_space="f3-v2", rq_source="log-mel",
                                             out_kernel=5),
 }
