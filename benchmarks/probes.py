@@ -44,6 +44,14 @@ from f3edge.mel import latent_rate_log_mel
 from .json_out import emit
 from .student_t import t95
 
+# the issue's number of splits: the default, and the count of every result written before `--seeds` existed
+DEFAULT_SPLITS = 3
+SEEDS = tuple(range(DEFAULT_SPLITS))
+
+
+def split_count(result: dict) -> int:
+    return result.get("seeds", DEFAULT_SPLITS)
+
 
 def lid_clips(corpus: str, per_package: int = 60, seed: int = 0) -> dict[str, dict[str, list[str]]]:
     """{lang: {package: [paths]}} for languages recorded by at least two packages."""
@@ -205,7 +213,7 @@ def digit_features(model: str, representations: dict[str, str], clips, pool: boo
     return tok, selected(feats, rows), said, np.array(speakers)
 
 
-def run_kws(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
+def run_kws(model: str, representations: dict[str, str], clips, seeds=SEEDS, log=print,
             whisper_reference: bool = False, rows=None) -> dict:
     tok, feats, said, speakers = digit_features(model, representations, clips, True, whisper_reference, rows)
     labels = np.array([int(d) for d in said])
@@ -215,7 +223,7 @@ def run_kws(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2),
             "rows": classify_rows(feats, labels, 10, lambda seed: speaker_split(speakers, seed), seeds, log)}
 
 
-def run_lid_tts(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
+def run_lid_tts(model: str, representations: dict[str, str], clips, seeds=SEEDS, log=print,
                 whisper_reference: bool = False, rows=None) -> dict:
     """Language ID on the same numbers read by the same voices in every language; voice-disjoint."""
     tok, feats, _, speakers = digit_features(model, representations, clips, True, whisper_reference, rows)
@@ -228,7 +236,7 @@ def run_lid_tts(model: str, representations: dict[str, str], clips, seeds=(0, 1,
             "rows": classify_rows(feats, labels, len(langs), lambda seed: speaker_split(speakers, seed), seeds, log)}
 
 
-def run_speaker_id(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
+def run_speaker_id(model: str, representations: dict[str, str], clips, seeds=SEEDS, log=print,
                    whisper_reference: bool = False, rows=None) -> dict:
     """Which of the speakers says a digit (text-disjoint: each seed holds out 3 of the 10 digits, so a
     probe cannot match a speaker by the word)."""
@@ -294,7 +302,7 @@ def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray
     return float(jiwer.wer([" ".join(y) for y in test_y], hyps))
 
 
-def run_ctc(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2), log=print,
+def run_ctc(model: str, representations: dict[str, str], clips, seeds=SEEDS, log=print,
             whisper_reference: bool = False, rows=None) -> dict:
     tok, feats, labels, speakers = digit_features(model, representations, clips, False, whisper_reference, rows)
     log(f"{len(labels)} digit strings, {len(set(speakers.tolist()))} speakers")
@@ -307,7 +315,7 @@ def run_ctc(model: str, representations: dict[str, str], clips, seeds=(0, 1, 2),
     return result
 
 
-def ctc_row(seqs: list[np.ndarray], labels: list[str], speakers: np.ndarray, seeds=(0, 1, 2)) -> dict:
+def ctc_row(seqs: list[np.ndarray], labels: list[str], speakers: np.ndarray, seeds=SEEDS) -> dict:
     """One feature row's CTC digit error rate over the speaker-disjoint splits of `seeds`."""
     errs = []
     for seed in seeds:
@@ -319,7 +327,7 @@ def ctc_row(seqs: list[np.ndarray], labels: list[str], speakers: np.ndarray, see
     return {"digit_error_rate": interval(errs), "dim": int(seqs[0].shape[1])}
 
 
-def run_lid(model: str, representations: dict[str, str], corpus: str, seeds=(0, 1, 2), split: str = "package",
+def run_lid(model: str, representations: dict[str, str], corpus: str, seeds=SEEDS, split: str = "package",
             log=print, whisper_reference: bool = False, rows=None) -> dict:
     tok, reps = feature_sources(model, representations, whisper_reference)
     data = lid_clips(corpus)
@@ -355,7 +363,7 @@ def to_markdown(r: dict) -> str:
     if "speakers" in r:
         langs = f", {len(r['languages'])} languages: {', '.join(r['languages'])}" if "languages" in r else ""
         lines = [f"{r['task'][0].upper()}{r['task'][1:]} ({r['clips']} clips, {r['speakers']} speakers{langs}; features of "
-                 f"{r['model']}, latent space {r['latent_space']}; mean and 95 % interval over {r.get('seeds', 3)} seeds)", ""]
+                 f"{r['model']}, latent space {r['latent_space']}; mean and 95 % interval over {split_count(r)} seeds)", ""]
         if "ctc" in r["task"].lower():
             lines += ["| features | dim | digit error rate |", "|---|---|---|"]
             lines += [f"| {n} | {v['dim']} | {v['digit_error_rate']['mean']:.3f} +- {v['digit_error_rate']['ci95']:.3f} |"
@@ -366,7 +374,7 @@ def to_markdown(r: dict) -> str:
                       f"{v['knn']['mean']:.3f} +- {v['knn']['ci95']:.3f} |" for n, v in r["rows"].items()]
         return "\n".join(lines) + "\n"
     lines = [f"Language ID ({len(r['languages'])} languages, {r['clips']} clips, {r['split']}-disjoint split; "
-             f"features of {r['model']}, latent space {r['latent_space']}; mean and 95 % interval over {r.get('seeds', 3)} "
+             f"features of {r['model']}, latent space {r['latent_space']}; mean and 95 % interval over {split_count(r)} "
              "seeds)", "", "| features | dim | linear | 5-NN |", "|---|---|---|---|"]
     for name, v in r["rows"].items():
         lines.append(f"| {name} | {v['dim']} | {v['linear']['mean']:.3f} +- {v['linear']['ci95']:.3f} | "
@@ -384,7 +392,8 @@ def main(argv=None) -> int:
     p.add_argument("--cache", default="data/probe_digits", help="where the synthesized digit clips are kept")
     p.add_argument("--split", choices=["package", "clip"], default="package", help="lid only")
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--seeds", type=int, default=3, help="splits (seeds 0..N-1) each row is scored on; at least 2")
+    p.add_argument("--seeds", type=int, default=DEFAULT_SPLITS,
+                   help="splits (seeds 0..N-1) each row is scored on; at least 2")
     p.add_argument("--json")
     p.add_argument("--update", action="store_true",
                    help="keep the rows of the existing --json result that this run does not compute (same task, model "
@@ -449,7 +458,7 @@ def main(argv=None) -> int:
 def merged(old: dict, new: dict) -> dict:
     """`new` with the rows only `old` has appended; refused unless both measured the same thing."""
     same = ("task", "model", "latent_space", "clips")
-    if any(old.get(k) != new.get(k) for k in same) or old.get("seeds", 3) != new.get("seeds", 3):
+    if any(old.get(k) != new.get(k) for k in same) or split_count(old) != split_count(new):
         raise ValueError(f"--update: the existing result is of another {'/'.join(same)}/seeds; not merged")
     return {**new, "rows": {**new["rows"], **{k: v for k, v in old["rows"].items() if k not in new["rows"]}}}
 

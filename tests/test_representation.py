@@ -21,9 +21,10 @@ SMALL = RepresentationConfig(latent_space=SPACE, channels=32, blocks=2, kernel=3
 
 # the output projection as a 1x1 map (the default) and over a causal window of the last block's frames
 SHAPES = [SMALL, RepresentationConfig(**{**SMALL.__dict__, "out_kernel": 4})]
+by_shape = pytest.mark.parametrize("cfg", SHAPES, ids=lambda cfg: f"out_kernel_{cfg.out_kernel}")
 
 
-@pytest.mark.parametrize("cfg", SHAPES, ids=["out_kernel_1", "out_kernel_4"])
+@by_shape
 @settings(max_examples=20, deadline=None)
 @given(chunks=st.lists(st.integers(1, 7), min_size=1, max_size=8))
 def test_streaming_in_any_chunks_equals_the_full_sequence(cfg, chunks):
@@ -40,7 +41,7 @@ def test_streaming_in_any_chunks_equals_the_full_sequence(cfg, chunks):
     assert torch.allclose(torch.cat(outs, -1), full, atol=1e-5)
 
 
-@pytest.mark.parametrize("cfg", SHAPES, ids=["out_kernel_1", "out_kernel_4"])
+@by_shape
 def test_features_at_frame_t_never_see_later_latents(cfg):
     torch.manual_seed(0)
     enc = RepresentationEncoder(cfg).eval()
@@ -385,10 +386,15 @@ def test_a_teacher_of_another_latent_space_is_refused(tmp_path):
 
 @pytest.fixture(scope="module")
 def small_repr(tmp_path_factory):
+    return saved_encoder(SMALL, "small", tmp_path_factory.mktemp("repr"))
+
+
+def saved_encoder(cfg: RepresentationConfig, name: str, folder):
+    """A seeded, untrained encoder of `cfg` saved as a verified checkpoint in `folder`/model."""
     from f3edge.checkpoint import save_checkpoint
     torch.manual_seed(0)
-    return save_checkpoint(RepresentationModel(RepresentationConfig(**{**SMALL.__dict__, "name": "small"})),
-                               tmp_path_factory.mktemp("repr") / "model", {"recipe": "repr"})
+    return save_checkpoint(RepresentationModel(RepresentationConfig(**{**cfg.__dict__, "name": name})),
+                           folder / "model", {"recipe": "repr"})
 
 
 def test_represent_gives_features_of_the_models_latents_whole_or_streamed(tok, speech_16k, small_repr):
@@ -455,12 +461,9 @@ def test_the_onnx_step_streams_with_at_least_60_db_feature_snr(tmp_path, tok, sp
 
 def test_the_onnx_step_of_a_windowed_output_projection_streams_with_at_least_60_db(tmp_path, tok, speech_16k):
     pytest.importorskip("onnxruntime")
-    from f3edge.checkpoint import save_checkpoint
     from f3edge.export.representation import export_representation_onnx
     from f3edge.representation import load_representer
-    torch.manual_seed(0)
-    model = save_checkpoint(RepresentationModel(RepresentationConfig(**{**SHAPES[1].__dict__, "name": "small-ok4"})),
-                            tmp_path / "model", {"recipe": "repr"})
+    model = saved_encoder(SHAPES[1], "small-ok4", tmp_path)
     _, parity = export_representation_onnx(load_representer(model), tmp_path / "onnx", [tok.encode(speech_16k)],
                                            log=lambda m: None)
     assert parity["passed"] and parity["feature_snr_db"] >= 60
