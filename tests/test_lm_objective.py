@@ -37,6 +37,17 @@ def test_the_text_of_a_padded_sequence_row_is_its_transcript(make):
     assert tok.text(seq + [IGNORE] * 3) == "Press 1 for sales, two for support."
 
 
+@pytest.mark.parametrize("make", [_tiny_en, _base])
+def test_the_language_of_a_sequence_row_is_the_one_its_prompt_names(make):
+    """The phone objective phonemizes each row's transcript in this language."""
+    tok = make()
+    if tok.multilingual:
+        assert tok.language(tok.sequence("dobrý den", "cs") + [IGNORE]) == "cs"
+        assert tok.language(tok.sequence("hello", "en")) == "en"
+    else:
+        assert tok.language(tok.sequence("hello")) == "en"
+
+
 def test_a_multilingual_sequence_names_its_language_and_refuses_an_unknown_one():
     tok = _base()
     seq = tok.sequence("Co je to za divnou loď?", "cs")

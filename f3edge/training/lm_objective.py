@@ -55,6 +55,12 @@ class WhisperTokens:
         # end of text of its own
         return self.prompt(lang) + self.tok.encode(" " + text.strip(), add_special_tokens=False).ids + [self.eot]
 
+    def language(self, sequence) -> str:
+        """The language a `sequence` row's prompt names ("en" for an English-only model)."""
+        if not self.multilingual:
+            return "en"
+        return self.tok.id_to_token(int(sequence[1])).strip("<|>")
+
     def text(self, sequence) -> str:
         """The transcript a `sequence` row holds: the tokens between the prompt and the end of text."""
         ids = [int(i) for i in sequence[self.prompt_length:]]

@@ -30,7 +30,6 @@ from ..data import CropConfig, CropSampler, load_clips, training_split
 from ..errors import F3EdgeInputError, TrainingConfigError, TrainingDataError, TrainingDiverged
 from ..losses import ReconstructionLoss
 from ..models import F3Codec, build_model
-from .char_ctc import character_targets
 from .config import TrainConfig
 from .lm_augment import mask_latents
 from .objectives import AutoencoderObjective, DistillObjective, RepresentationObjective, autocast
@@ -156,14 +155,21 @@ class Trainer:
             self.model_cfg = resolve_representation_config(cfg.model)
             if cfg.rq_weight <= 0 and cfg.lm_weight <= 0:
                 raise TrainingConfigError("a representation run needs rq_weight > 0 or lm_weight > 0")
+            if cfg.ctc_weight > 0:
+                from .ctc_units import check
+                check(cfg.ctc_units)                   # before the frozen LM's minutes of loading
             if cfg.lm_weight > 0:
                 self._load_frozen_lm()
             if cfg.ctc_weight > 0:
                 if cfg.lm_weight <= 0:
                     raise TrainingConfigError("ctc_weight > 0 reads the frozen LM's transcribed clips: it needs "
                                               "lm_weight > 0 and lm_transcripts")
-                from .char_ctc import CLASSES
-                self.model_cfg = dataclasses.replace(self.model_cfg, ctc_classes=CLASSES)
+                from . import ctc_units
+                try:
+                    self.ctc_targets = ctc_units.targets(cfg.ctc_units)
+                except ctc_units.phone_ctc.PhonemizerUnavailable as e:
+                    raise TrainingConfigError(str(e)) from None
+                self.model_cfg = dataclasses.replace(self.model_cfg, ctc_classes=ctc_units.classes(cfg.ctc_units))
             self.model = RepresentationModel(self.model_cfg).to(self.device)
         elif cfg.ctc_weight > 0 or cfg.continue_from:
             raise TrainingConfigError("ctc_weight and continue_from are for representation runs (train-repr)")
@@ -495,7 +501,9 @@ class Trainer:
                 zl = mask_latents(zl, frames, self.lm_aug)
                 chars = None
                 if cfg.ctc_weight > 0:
-                    chars = character_targets([self.lm_tokens.text(row) for row in tokens.tolist()])
+                    rows = tokens.tolist()
+                    chars = self.ctc_targets([self.lm_tokens.text(r) for r in rows],
+                                             [self.lm_tokens.language(r) for r in rows])
                 lm_batch = (zl, frames, tokens.to(self.device), chars)
             out = self.wrapped(zt, lm_batch, wav if self.model_cfg.rq_reads_audio else None)
         elif self.distill:
