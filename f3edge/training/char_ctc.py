@@ -36,7 +36,8 @@ def character_targets(texts: list[str]) -> tuple[Tensor, Tensor]:
 
 
 def char_ctc_loss(logits: Tensor, frames: Tensor, targets: Tensor, target_lengths: Tensor) -> Tensor:
-    """logits (B, T, CLASSES) over the valid `frames` (B,) of each clip -> mean CTC loss per target character.
+    """logits (B, T, classes) over the valid `frames` (B,) of each clip -> mean CTC loss per target unit (a
+    character here, or a phone: phone_ctc.py's targets use the same blank and layout).
     A transcript too long for its frames adds zero (and no gradient) instead of infinity."""
     logp = logits.float().log_softmax(-1).transpose(0, 1)
     return F.ctc_loss(logp, targets.to(logits.device), frames.to(logits.device), target_lengths.to(logits.device),

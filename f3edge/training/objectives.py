@@ -97,9 +97,9 @@ class RepresentationObjective(nn.Module):
 
     def forward(self, latents: Tensor | None, lm_batch=None, wav: Tensor | None = None) -> dict[str, Tensor]:
         """`latents`: crops for RQ-MTP (None when it is off), `wav` their audio (log-mel targets only);
-        `lm_batch`: (latents of transcribed clips (B, D, T), valid frames (B,), tokens (B, N), character targets)
-        when the frozen-LM objective is on; the character targets ((ids, lengths), char_ctc.character_targets) are
-        None unless the CTC objective is on too."""
+        `lm_batch`: (latents of transcribed clips (B, D, T), valid frames (B,), tokens (B, N), CTC targets)
+        when the frozen-LM objective is on; the CTC targets ((ids, lengths) of characters or phones,
+        ctc_units.targets) are None unless the CTC objective is on too."""
         from .rq_mtp import quantizer_frames, rq_mtp_loss
         cfg = self.model.cfg
         out, loss = {}, 0.0
@@ -115,18 +115,18 @@ class RepresentationObjective(nn.Module):
             loss = self.rq_weight * rq
         if lm_batch is not None:
             from .lm_objective import frozen_lm_loss
-            zl, frames, tokens, chars = lm_batch
+            zl, frames, tokens, units = lm_batch
             with autocast(zl.device, self.bf16):
                 features = self.model.encoder(zl).transpose(1, 2)
                 memory = self.model.lm_proj(features)
                 lm = frozen_lm_loss(self.lm_decoder, memory, frames, tokens, self.lm_prompt_length)
             loss = loss + self.lm_weight * lm
             out["lm_ce"] = lm.detach()
-            if chars is not None:
+            if units is not None:
                 from .char_ctc import char_ctc_loss
                 with autocast(zl.device, self.bf16):
                     logits = self.model.ctc_head(features)
-                ctc = char_ctc_loss(logits, frames, *chars)
+                ctc = char_ctc_loss(logits, frames, *units)
                 loss = loss + self.ctc_weight * ctc
                 out["ctc_ce"] = ctc.detach()
         out["loss"] = loss

@@ -156,20 +156,14 @@ class Trainer:
             if cfg.rq_weight <= 0 and cfg.lm_weight <= 0:
                 raise TrainingConfigError("a representation run needs rq_weight > 0 or lm_weight > 0")
             if cfg.ctc_weight > 0:
-                from .ctc_units import check
-                check(cfg.ctc_units)                   # before the frozen LM's minutes of loading
-            if cfg.lm_weight > 0:
-                self._load_frozen_lm()
-            if cfg.ctc_weight > 0:
                 if cfg.lm_weight <= 0:
                     raise TrainingConfigError("ctc_weight > 0 reads the frozen LM's transcribed clips: it needs "
                                               "lm_weight > 0 and lm_transcripts")
-                from . import ctc_units
-                try:
-                    self.ctc_targets = ctc_units.targets(cfg.ctc_units)
-                except ctc_units.phone_ctc.PhonemizerUnavailable as e:
-                    raise TrainingConfigError(str(e)) from None
+                from . import ctc_units     # checked before the frozen LM's minutes of loading
+                self.ctc_targets = ctc_units.targets(cfg.ctc_units)
                 self.model_cfg = dataclasses.replace(self.model_cfg, ctc_classes=ctc_units.classes(cfg.ctc_units))
+            if cfg.lm_weight > 0:
+                self._load_frozen_lm()
             self.model = RepresentationModel(self.model_cfg).to(self.device)
         elif cfg.ctc_weight > 0 or cfg.continue_from:
             raise TrainingConfigError("ctc_weight and continue_from are for representation runs (train-repr)")
@@ -499,12 +493,12 @@ class Trainer:
                 with torch.no_grad(), autocast(self.device, cfg.bf16):
                     zl = self.teacher.encode(wav_l.to(self.device)).float()
                 zl = mask_latents(zl, frames, self.lm_aug)
-                chars = None
+                units = None
                 if cfg.ctc_weight > 0:
                     rows = tokens.tolist()
-                    chars = self.ctc_targets([self.lm_tokens.text(r) for r in rows],
+                    units = self.ctc_targets([self.lm_tokens.text(r) for r in rows],
                                              [self.lm_tokens.language(r) for r in rows])
-                lm_batch = (zl, frames, tokens.to(self.device), chars)
+                lm_batch = (zl, frames, tokens.to(self.device), units)
             out = self.wrapped(zt, lm_batch, wav if self.model_cfg.rq_reads_audio else None)
         elif self.distill:
             out = self.wrapped(wav, sigma, zt)
