@@ -28,11 +28,16 @@ def characters(text: str) -> list[int]:
     return [_INDEX[c] for c in " ".join(kept.split())]
 
 
+def ctc_layout(rows: list[list[int]]) -> tuple[Tensor, Tensor]:
+    """Per-clip target ids -> (concatenated ids, their lengths): the layout `F.ctc_loss` reads (characters
+    and phones alike)."""
+    flat = [i for row in rows for i in row]
+    return torch.tensor(flat, dtype=torch.long), torch.tensor([len(row) for row in rows], dtype=torch.long)
+
+
 def character_targets(texts: list[str]) -> tuple[Tensor, Tensor]:
-    """(concatenated target ids, their lengths): the layout `F.ctc_loss` reads."""
-    ids = [characters(t) for t in texts]
-    flat = [i for row in ids for i in row]
-    return torch.tensor(flat, dtype=torch.long), torch.tensor([len(row) for row in ids], dtype=torch.long)
+    """(concatenated target ids, their lengths) of `texts` spelled."""
+    return ctc_layout([characters(t) for t in texts])
 
 
 def char_ctc_loss(logits: Tensor, frames: Tensor, targets: Tensor, target_lengths: Tensor) -> Tensor:

@@ -16,10 +16,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-import torch
 from torch import Tensor
 
 from ..errors import TrainingConfigError
+from .char_ctc import ctc_layout
 
 # vowels, diphthongs and r-coloured vowels, then consonants (stress removed): every unit espeak-ng 1.51 wrote
 # for 150 of the corpus's English, Czech and Dutch transcripts each, plus French, Spanish and Italian units
@@ -95,7 +95,5 @@ class Phonemizer:
         return self._known[key]
 
     def targets(self, texts: list[str], languages: list[str]) -> tuple[Tensor, Tensor]:
-        """(concatenated target ids, their lengths): the layout `F.ctc_loss` reads."""
-        ids = [self(t, lang) for t, lang in zip(texts, languages)]
-        flat = [i for row in ids for i in row]
-        return torch.tensor(flat, dtype=torch.long), torch.tensor([len(row) for row in ids], dtype=torch.long)
+        """(concatenated target ids, their lengths) of `texts` phonemized, each in its language."""
+        return ctc_layout([self(t, lang) for t, lang in zip(texts, languages)])
