@@ -231,6 +231,39 @@ def test_train_repr_learns_codes_and_leaves_the_autoencoder_bit_identical(tmp_pa
         assert torch.equal(v, snap.model.state_dict()[k]), k
 
 
+def test_a_run_started_from_a_finished_encoder_starts_from_its_weights_and_records_its_lineage(tmp_path, speech_16k):
+    """init_from in a representation run: model and EMA start as the given encoder (with lr 0 they end as it),
+    the meta counts the steps before it; an encoder of another config is one line and exit 2."""
+    import soundfile as sf
+    from f3edge.representation import load_representation
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(3):
+        sf.write(data / f"c{i}.wav", speech_16k[i * 16000:(i + 2) * 16000], 16000)
+    (tmp_path / "repr.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr")))
+    base = {"model": str(tmp_path / "repr.json"), "teacher": DEFAULT_TEACHER, "data": str(data),
+            "out": str(tmp_path / "base"), "steps": 6, "batch_size": 2, "segment_seconds": 1.28, "lr": 3e-3,
+            "warmup_steps": 2, "ema_start": 2, "ckpt_every": 10, "log_every": 2, "threads": 1, "bf16": False,
+            "keep_speech_only": False}
+    _train_repr(base, tmp_path / "base.json")
+    start = load_representation(tmp_path / "base" / "model")
+    _train_repr(dict(base, out=str(tmp_path / "on"), init_from=str(tmp_path / "base" / "model"), steps=4, lr=0.0),
+                tmp_path / "on.json")
+    on = load_representation(tmp_path / "on" / "model")
+    for k, v in start.model.state_dict().items():
+        assert torch.equal(v, on.model.state_dict()[k]), k
+    assert on.meta["init_sha256"] == start.sha256
+    assert on.meta["train_steps"] == 4 and on.meta["total_train_steps"] == 10
+
+    (tmp_path / "wide.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr", channels=48)))
+    (tmp_path / "bad.json").write_text(json.dumps(dict(base, out=str(tmp_path / "bad"), model=str(tmp_path / "wide.json"),
+                                                       init_from=str(tmp_path / "base" / "model"))))
+    refused = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "bad.json")],
+                             capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "init_from needs the same one" in refused.stderr, refused.stderr[-500:]
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("source", ["log-mel", "log-mel-corpus"])
 def test_train_repr_with_log_mel_targets_learns_their_codes(tmp_path, speech_16k, source):
     import soundfile as sf

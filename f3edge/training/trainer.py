@@ -171,9 +171,8 @@ class Trainer:
             self.model_cfg = resolve_model_config(cfg.model)
             self.model = build_model(self.model_cfg).to(self.device)
         if cfg.init_from:
-            if self.repr:
-                raise TrainingConfigError("init_from is for autoencoders; a representation run resumes from --out")
-            self.init_sha = self._load_initial_weights(resolve_checkpoint_path(cfg.init_from))
+            self.init_sha = (self._load_initial_representation(cfg.init_from) if self.repr
+                             else self._load_initial_weights(resolve_checkpoint_path(cfg.init_from)))
         self._freeze(cfg.freeze)
         self.teacher: F3Codec | None = None
         if distill or self.repr:
@@ -348,6 +347,20 @@ class Trainer:
             self.model.load_state_dict(state)
         except RuntimeError as e:
             raise TrainingConfigError(f"{path}: weights do not fit the run's model {self.cfg.model!r}: {e}") from None
+        return loaded.sha256
+
+    def _load_initial_representation(self, name_or_path: str) -> str:
+        """A representation run may start from a finished encoder of the same config, heads included (e.g. a
+        bundled one, run on with a new schedule); the optimizer and schedule start fresh (a resume overrides it)."""
+        from ..representation import load_representation
+        from ..registry import resolve_representation_path
+        path = resolve_representation_path(name_or_path)
+        loaded = load_representation(path)
+        if not _same_model_config(loaded.config.to_dict(), self.model_cfg):
+            raise TrainingConfigError(f"{path}: its representation config differs from the run's "
+                                      f"{self.cfg.model!r} (with this run's CTC units); init_from needs the same one")
+        self.init_meta = loaded.meta
+        self.model.load_state_dict(loaded.model.state_dict())
         return loaded.sha256
 
     def _check_latent_space(self, distill: bool) -> None:
