@@ -1,0 +1,72 @@
+"""A probe result's intervals over a subset of its splits: a row picked by looking at some splits is
+confirmed on splits it was not picked on (`--seeds 6`, then splits 3-5 alone).
+
+    python -m benchmarks.probe_splits docs/results/probes/v2/ctc_6seeds.json --splits 3 4 5 \
+        --candidate "NAME" --against "latents" "stacked latents" "random-init encoder"
+
+Prints each row's mean and 95 % interval (the probes' own `interval`) over those splits. With --candidate it
+also says whether the candidate's interval is clear of every --against row's, in the metric's better
+direction (lower digit error rate, higher accuracy)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .probes import interval
+
+# metric -> True where lower is better
+METRICS = {"digit_error_rate": True, "linear": False}
+
+
+def subset(result: dict, splits: list[int]) -> dict[str, dict]:
+    """{row: interval over `splits`} of the result's headline metric."""
+    metric = next(m for m in METRICS if m in next(iter(result["rows"].values())))
+    out = {}
+    for name, row in result["rows"].items():
+        runs = row[metric]["runs"]
+        if max(splits) >= len(runs):
+            raise ValueError(f"row {name!r} has {len(runs)} splits; asked for split {max(splits)}")
+        out[name] = interval([runs[i] for i in splits])
+    return {"metric": metric, "rows": out}
+
+
+def clear_of(candidate: dict, other: dict, lower_is_better: bool) -> bool:
+    """Non-overlapping 95 % intervals, with the candidate on the better side."""
+    if lower_is_better:
+        return candidate["mean"] + candidate["ci95"] < other["mean"] - other["ci95"]
+    return candidate["mean"] - candidate["ci95"] > other["mean"] + other["ci95"]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("json")
+    p.add_argument("--splits", type=int, nargs="+", required=True)
+    p.add_argument("--candidate")
+    p.add_argument("--against", nargs="*", default=[])
+    a = p.parse_args(argv)
+    try:
+        result = json.loads(Path(a.json).read_text())
+        s = subset(result, a.splits)
+        missing = [n for n in [a.candidate, *a.against] if n and n not in s["rows"]]
+        if missing:
+            raise ValueError(f"no row {missing[0]!r}")
+    except (OSError, ValueError, KeyError, StopIteration) as e:
+        print(f"probe_splits: {a.json}: {e}", file=sys.stderr)
+        return 2
+    lower = METRICS[s["metric"]]
+    print(f"{result.get('task', '')}: {s['metric']} over splits {a.splits}")
+    for name, v in s["rows"].items():
+        print(f"  {v['mean']:.4f} +- {v['ci95']:.4f}  {v['runs']}  {name}")
+    if a.candidate:
+        c = s["rows"][a.candidate]
+        verdicts = {n: clear_of(c, s["rows"][n], lower) for n in a.against}
+        for n, ok in verdicts.items():
+            print(f"  candidate {'clear of' if ok else 'overlaps'} {n}")
+        print("confirmed" if all(verdicts.values()) else "not confirmed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

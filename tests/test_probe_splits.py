@@ -1,0 +1,50 @@
+import json
+
+import pytest
+
+from benchmarks.probe_splits import clear_of, main, subset
+from benchmarks.probes import interval
+
+
+def result(metric: str, rows: dict[str, list[float]]) -> dict:
+    return {"task": "t", "rows": {n: {metric: interval(runs), "dim": 4} for n, runs in rows.items()}}
+
+
+def test_the_subset_interval_reads_only_the_named_splits():
+    r = result("digit_error_rate", {"a": [0.9, 0.9, 0.9, 0.01, 0.02, 0.03]})
+    s = subset(r, [3, 4, 5])
+    assert s["metric"] == "digit_error_rate"
+    assert s["rows"]["a"] == interval([0.01, 0.02, 0.03])
+
+
+def test_a_split_the_result_does_not_have_is_refused():
+    with pytest.raises(ValueError, match="3 splits"):
+        subset(result("linear", {"a": [0.5, 0.6, 0.7]}), [1, 3])
+
+
+def test_clear_means_non_overlapping_on_the_better_side():
+    low, high = interval([0.01, 0.011, 0.012]), interval([0.03, 0.031, 0.032])
+    assert clear_of(low, high, lower_is_better=True) and not clear_of(high, low, lower_is_better=True)
+    assert clear_of(high, low, lower_is_better=False) and not clear_of(low, high, lower_is_better=False)
+    wide = interval([0.0, 0.02, 0.04])
+    assert not clear_of(wide, high, lower_is_better=True)
+
+
+def test_the_cli_says_confirmed_only_when_the_candidate_clears_every_row(tmp_path, capsys):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(result("digit_error_rate", {
+        "cand": [0.5, 0.5, 0.5, 0.010, 0.011, 0.012], "stacked": [0, 0, 0, 0.030, 0.031, 0.032],
+        "close": [0, 0, 0, 0.011, 0.012, 0.013]})))
+    assert main([str(path), "--splits", "3", "4", "5", "--candidate", "cand", "--against", "stacked"]) == 0
+    assert capsys.readouterr().out.strip().endswith("\nconfirmed")
+    assert main([str(path), "--splits", "3", "4", "5", "--candidate", "cand", "--against", "stacked", "close"]) == 0
+    assert capsys.readouterr().out.strip().endswith("not confirmed")
+
+
+def test_a_missing_file_or_row_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main([str(tmp_path / "none.json"), "--splits", "0", "1"]) == 2
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(result("linear", {"a": [0.5, 0.6, 0.7]})))
+    assert main([str(path), "--splits", "0", "1", "--candidate", "b"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("probe_splits: ") for line in err)
