@@ -1,8 +1,8 @@
 """A probe result's intervals over a subset of its splits: a row picked by looking at some splits is
 confirmed on splits it was not picked on (`--seeds 6`, then splits 3-5 alone).
 
-    python -m benchmarks.probe_splits docs/results/probes/v2/ctc_6seeds.json --splits 3 4 5 \
-        --candidate "NAME" --against "latents" "stacked latents" "random-init encoder"
+    python -m benchmarks.probe_splits docs/results/probes/v2/ctc_6seeds.json --splits 3 4 5
+        --candidate "NAME" --against "latents" "stacked latents" "random-init encoder"   (one command line)
 
 Prints each row's mean and 95 % interval (the probes' own `interval`) over those splits. With --candidate it
 also says whether the candidate's interval is clear of every --against row's, in the metric's better
