@@ -14,15 +14,14 @@ import json
 import sys
 from pathlib import Path
 
+from .learning_curve import bar_threshold, meets_bar
 from .probes import interval
-
-# metric -> True where lower is better
-METRICS = {"digit_error_rate": True, "linear": False}
+from .probes_plot import metric as headline_metric
 
 
 def subset(result: dict, splits: list[int]) -> dict[str, dict]:
     """{row: interval over `splits`} of the result's headline metric."""
-    metric = next(m for m in METRICS if m in next(iter(result["rows"].values())))
+    metric = headline_metric(result)[0]
     out = {}
     for name, row in result["rows"].items():
         runs = row[metric]["runs"]
@@ -32,11 +31,12 @@ def subset(result: dict, splits: list[int]) -> dict[str, dict]:
     return {"metric": metric, "rows": out}
 
 
-def clear_of(candidate: dict, other: dict, lower_is_better: bool) -> bool:
-    """Non-overlapping 95 % intervals, with the candidate on the better side."""
-    if lower_is_better:
-        return candidate["mean"] + candidate["ci95"] < other["mean"] - other["ci95"]
-    return candidate["mean"] - candidate["ci95"] > other["mean"] + other["ci95"]
+def verdicts(s: dict, candidate: str, against: list[str]) -> dict[str, bool]:
+    """{row: whether the candidate clears it}: the probes' bar (learning_curve's), one baseline at a time."""
+    key = s["metric"]
+    rows = {name: {key: v} for name, v in s["rows"].items()}
+    c = s["rows"][candidate]
+    return {n: meets_bar(c["mean"], c["ci95"], bar_threshold(rows, key, [n]), key) for n in against}
 
 
 def main(argv=None) -> int:
@@ -52,19 +52,17 @@ def main(argv=None) -> int:
         missing = [n for n in [a.candidate, *a.against] if n and n not in s["rows"]]
         if missing:
             raise ValueError(f"no row {missing[0]!r}")
-    except (OSError, ValueError, KeyError, StopIteration) as e:
+    except (OSError, ValueError, KeyError) as e:
         print(f"probe_splits: {a.json}: {e}", file=sys.stderr)
         return 2
-    lower = METRICS[s["metric"]]
     print(f"{result.get('task', '')}: {s['metric']} over splits {a.splits}")
     for name, v in s["rows"].items():
         print(f"  {v['mean']:.4f} +- {v['ci95']:.4f}  {v['runs']}  {name}")
     if a.candidate:
-        c = s["rows"][a.candidate]
-        verdicts = {n: clear_of(c, s["rows"][n], lower) for n in a.against}
-        for n, ok in verdicts.items():
+        clears = verdicts(s, a.candidate, a.against)
+        for n, ok in clears.items():
             print(f"  candidate {'clear of' if ok else 'overlaps'} {n}")
-        print("confirmed" if all(verdicts.values()) else "not confirmed")
+        print("confirmed" if all(clears.values()) else "not confirmed")
     return 0
 
 

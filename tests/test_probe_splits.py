@@ -2,12 +2,18 @@ import json
 
 import pytest
 
-from benchmarks.probe_splits import clear_of, main, subset
+from benchmarks.probe_splits import main, subset, verdicts
 from benchmarks.probes import interval
 
 
 def result(metric: str, rows: dict[str, list[float]]) -> dict:
-    return {"task": "t", "rows": {n: {metric: interval(runs), "dim": 4} for n, runs in rows.items()}}
+    task = "CTC: digit strings" if metric == "digit_error_rate" else "keyword spotting"
+    return {"task": task, "rows": {n: {metric: interval(runs), "dim": 4} for n, runs in rows.items()}}
+
+
+def clear_of(candidate: list[float], other: list[float], metric: str) -> bool:
+    s = subset(result(metric, {"c": candidate, "o": other}), [0, 1, 2])
+    return verdicts(s, "c", ["o"])["o"]
 
 
 def test_the_subset_interval_reads_only_the_named_splits():
@@ -23,11 +29,11 @@ def test_a_split_the_result_does_not_have_is_refused():
 
 
 def test_clear_means_non_overlapping_on_the_better_side():
-    low, high = interval([0.01, 0.011, 0.012]), interval([0.03, 0.031, 0.032])
-    assert clear_of(low, high, lower_is_better=True) and not clear_of(high, low, lower_is_better=True)
-    assert clear_of(high, low, lower_is_better=False) and not clear_of(low, high, lower_is_better=False)
-    wide = interval([0.0, 0.02, 0.04])
-    assert not clear_of(wide, high, lower_is_better=True)
+    low, high = [0.01, 0.011, 0.012], [0.03, 0.031, 0.032]
+    assert clear_of(low, high, "digit_error_rate") and not clear_of(high, low, "digit_error_rate")
+    assert clear_of(high, low, "linear") and not clear_of(low, high, "linear")
+    wide = [0.0, 0.02, 0.04]
+    assert not clear_of(wide, high, "digit_error_rate")
 
 
 def test_the_cli_says_confirmed_only_when_the_candidate_clears_every_row(tmp_path, capsys):
