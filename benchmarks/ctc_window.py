@@ -59,7 +59,7 @@ def main(argv=None) -> int:
     p.add_argument("--model", default=None, help="the autoencoder whose latents are probed (default: bundled default)")
     p.add_argument("--representation", default=None,
                    help="bundled name or checkpoint folder (default: the one bundled for the model's latent space)")
-    p.add_argument("--layers", type=int, nargs="*", default=[],
+    p.add_argument("--layers", type=int, action="extend", nargs="+", default=[],   # repeated flags add up
                    help="also probe these inner layers' outputs per frame (0: input projection, 1..N: blocks)")
     p.add_argument("--cache", default="data/probe_digits")
     p.add_argument("--json")

@@ -44,7 +44,7 @@ def main(argv=None) -> int:
     p.add_argument("json")
     p.add_argument("--splits", type=int, nargs="+", required=True)
     p.add_argument("--candidate")
-    p.add_argument("--against", nargs="*", default=[])
+    p.add_argument("--against", action="extend", nargs="+", default=[])   # repeated flags add up
     a = p.parse_args(argv)
     try:
         result = json.loads(Path(a.json).read_text())

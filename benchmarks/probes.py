@@ -385,7 +385,9 @@ def to_markdown(r: dict) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.probes", description=__doc__.splitlines()[0])
     p.add_argument("--model", default=None, help="the autoencoder whose latents are probed (default: bundled default)")
-    p.add_argument("--representation", nargs="*", default=[], help="NAME=PATH of representation checkpoints")
+    # extend: `--representation A=x --representation B=y` keeps both (a repeated nargs flag kept only the last)
+    p.add_argument("--representation", action="extend", nargs="+", default=[],
+                   help="NAME=PATH of representation checkpoints (several after one flag, or the flag repeated)")
     p.add_argument("--task", choices=["lid", "lid-tts", "kws", "speaker", "ctc"], default="lid")
     p.add_argument("--whisper-reference", action="store_true", help="add the frozen Whisper tiny.en encoder row")
     p.add_argument("--corpus", default="data/corpus")
@@ -413,6 +415,10 @@ def main(argv=None) -> int:
     bad = [item for item in a.representation if "=" not in item]
     if bad:
         p.error(f"--representation takes NAME=PATH, not {bad[0]!r}")
+    names = [item.split("=", 1)[0] for item in a.representation]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        p.error(f"--representation names {twice[0]!r} twice")
     reps = dict(item.split("=", 1) for item in a.representation)
     from f3edge.registry import resolve_representation_path
     from f3edge.errors import F3EdgeInputError

@@ -152,3 +152,16 @@ def test_a_missing_representation_checkpoint_is_one_line_and_exit_2_before_any_w
     assert main(["--task", "ctc", "--representation", f"x={tmp_path / 'nope'}", "--json", str(tmp_path / "r.json")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nope" in err[0] and not (tmp_path / "r.json").exists()
+
+
+def test_every_repeated_representation_flag_is_probed_and_a_name_given_twice_is_refused(tmp_path, capsys):
+    from benchmarks.probes import main
+    first, second = tmp_path / "first", tmp_path / "second"
+    # both flags are kept: the first missing checkpoint is the one reported, before any work
+    assert main(["--task", "ctc", "--representation", f"a={first}", "--representation", f"b={second}",
+                 "--json", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "first" in err[0] and not (tmp_path / "r.json").exists()
+    with pytest.raises(SystemExit) as e:
+        main(["--task", "ctc", "--representation", f"a={first}", f"a={second}"])
+    assert e.value.code == 2 and "names 'a' twice" in capsys.readouterr().err
