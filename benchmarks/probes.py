@@ -30,7 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -415,11 +415,11 @@ def main(argv=None) -> int:
     bad = [item for item in a.representation if "=" not in item]
     if bad:
         p.error(f"--representation takes NAME=PATH, not {bad[0]!r}")
-    names = [item.split("=", 1)[0] for item in a.representation]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        p.error(f"--representation names {twice[0]!r} twice")
-    reps = dict(item.split("=", 1) for item in a.representation)
+    pairs = [item.split("=", 1) for item in a.representation]
+    reps = dict(pairs)
+    if len(reps) < len(pairs):   # a dict keeps one path per name: a name given twice would drop one silently
+        twice = next(name for name, count in Counter(name for name, _ in pairs).items() if count > 1)
+        p.error(f"--representation names {twice!r} twice")
     from f3edge.registry import resolve_representation_path
     from f3edge.errors import F3EdgeInputError
     try:   # every checkpoint found before any feature is computed (a typo is one line, not a traceback later)
