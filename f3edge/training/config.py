@@ -76,6 +76,8 @@ class TrainConfig:
                                            # frozen-LM loss is logged and the lowest-loss weights kept in out/best
     # augmentation of the frozen-LM training clips (training/lm_augment.py); 0 = off
     lm_speed_perturb: float = 0.0          # speed factor drawn from [1 - r, 1 + r]
+    lm_formant_shift: float = 0.0          # voice perturbation: formants scaled by a ratio in [1 - r, 1 + r]
+    lm_pitch_shift: float = 0.0            # voice perturbation: pitch median moved by up to +-s semitones
     lm_time_masks: int = 0                 # latent time spans zeroed per clip
     lm_time_mask_frames: int = 10
     lm_channel_masks: int = 0              # latent channel bands zeroed per clip
@@ -91,7 +93,8 @@ class TrainConfig:
         """Raises ValueError on an out-of-range setting."""
         from .lm_augment import LMAugment
         return LMAugment(self.lm_speed_perturb, self.lm_time_masks, self.lm_time_mask_frames,
-                         self.lm_channel_masks, self.lm_channel_mask_width)
+                         self.lm_channel_masks, self.lm_channel_mask_width, self.lm_formant_shift,
+                         self.lm_pitch_shift)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)

@@ -69,16 +69,18 @@ class WhisperTokens:
 
 class TranscribedClips:
     """Transcribed clips no longer than `max_samples`, drawn in seeded batches (resumable like CropSampler);
-    `speed` > 0 speed-perturbs each drawn clip (training draws only, see lm_augment)."""
+    `augment` perturbs the audio of each drawn clip (training draws only; its speed and voice settings, see
+    lm_augment)."""
 
     def __init__(self, transcripts: dict[str, str], tokens: WhisperTokens, sample_rate: int, hop: int,
-                 max_samples: int, max_tokens: int, seed: int = 0, speed: float = 0.0,
+                 max_samples: int, max_tokens: int, seed: int = 0, augment=None,
                  languages: dict[str, str] | None = None):
         """`languages` ({clip path: Whisper language}, from the corpus manifest): a multilingual tokenizer
         needs each clip's, and clips without one it knows are left out; an English-only one leaves out clips
         known to be in another language."""
         from ..audio import read_audio
-        self.hop, self.sample_rate, self.speed = hop, sample_rate, speed
+        from .lm_augment import LMAugment
+        self.hop, self.sample_rate, self.augment = hop, sample_rate, augment or LMAugment()
         self.prompt_length = tokens.prompt_length
         self.items: list[tuple[np.ndarray, list[int]]] = []
         for path, text in sorted(transcripts.items()):
@@ -101,10 +103,18 @@ class TranscribedClips:
     def batch(self, n: int) -> tuple[Tensor, Tensor, Tensor]:
         """(audio (B, 1, L), valid latent frames (B,), token ids (B, N) padded with IGNORE)."""
         picks = [self.items[i] for i in self.rng.integers(0, len(self.items), size=n)]
-        if self.speed > 0:
+        aug = self.augment
+        # draws in a fixed order (speed, then voice), so a run without voice perturbation draws as before it existed
+        speeds = self.rng.uniform(1 - aug.speed, 1 + aug.speed, size=n) if aug.speed > 0 else np.ones(n)
+        if aug.voice:
+            formants = self.rng.uniform(1 - aug.formant_shift, 1 + aug.formant_shift, size=n)
+            pitches = 2.0 ** (self.rng.uniform(-aug.pitch_shift, aug.pitch_shift, size=n) / 12)
+            from .lm_augment import voice_perturb
+            picks = [(voice_perturb(x, f, p, self.sample_rate), ids)
+                     for (x, ids), f, p in zip(picks, formants, pitches)]
+        if aug.speed > 0:
             from .lm_augment import speed_perturb
-            factors = self.rng.uniform(1 - self.speed, 1 + self.speed, size=n)
-            picks = [(speed_perturb(x, f, self.sample_rate), ids) for (x, ids), f in zip(picks, factors)]
+            picks = [(speed_perturb(x, f, self.sample_rate), ids) for (x, ids), f in zip(picks, speeds)]
         return self._collate(picks)
 
     def batch_of(self, indices) -> tuple[Tensor, Tensor, Tensor]:

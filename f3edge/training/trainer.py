@@ -239,7 +239,7 @@ class Trainer:
             s = self.signal
             self.lm = TranscribedClips(self.lm_transcripts, self.lm_tokens, s.sample_rate, s.latent_hop,
                                        int(cfg.segment_seconds * s.sample_rate), self.lm_decoder.cfg.max_tokens,
-                                       seed=cfg.seed * 1000 + self.rank + 500, speed=self.lm_aug.speed,
+                                       seed=cfg.seed * 1000 + self.rank + 500, augment=self.lm_aug,
                                        languages=self.lm_languages)
             if not len(self.lm):
                 raise TrainingDataError(f"{cfg.lm_transcripts}: no transcribed clip of at most {cfg.segment_seconds} s")
@@ -313,7 +313,10 @@ class Trainer:
             raise TrainingConfigError(f"lm_held_out must be a share in [0, 0.5], not {self.cfg.lm_held_out!r}")
         try:
             self.lm_aug = self.cfg.lm_augment
-        except ValueError as e:
+            if self.lm_aug.voice:
+                from .lm_augment import require_voice_perturbation
+                require_voice_perturbation()
+        except (ValueError, ImportError) as e:
             raise TrainingConfigError(str(e)) from None
         self.lm_transcripts, self.lm_held_out = split_transcript_files(
             self.cfg.lm_transcripts, self.cfg.lm_training_only_transcripts, self.cfg.lm_held_out)
