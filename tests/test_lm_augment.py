@@ -106,6 +106,12 @@ def test_training_draws_are_perturbed_and_held_out_reads_are_not(tmp_path, speec
     assert len(lengths) > 1 and max(lengths) > 32000 > min(lengths)
     wav, frames, _ = clips.batch_of([0])
     assert wav.shape[-1] == 32000 and int(frames[0]) == 50
+    fresh = TranscribedClips(texts, tokens, 16000, 640, 48000, 64, seed=0, augment=LMAugment(speed=0.2))
+    replay = np.random.default_rng(0)                             # the draws a speed-only run made before
+    for _ in range(5):                                            # voice perturbation existed: clip, then speed
+        replay.integers(0, 1, size=1)
+        factor = replay.uniform(0.8, 1.2, size=1)[0]
+        assert fresh.batch(1)[0].shape[-1] == pytest.approx(32000 / factor, abs=640)
     if importlib.util.find_spec("parselmouth") is None:
         return
     voiced = TranscribedClips(texts, tokens, 16000, 640, 48000, 64, seed=0,

@@ -8,10 +8,15 @@ one; padded latent frames are masked out of the cross-attention, padded tokens o
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+if TYPE_CHECKING:
+    from .lm_augment import LMAugment
 
 IGNORE = -100
 
@@ -73,7 +78,7 @@ class TranscribedClips:
     lm_augment)."""
 
     def __init__(self, transcripts: dict[str, str], tokens: WhisperTokens, sample_rate: int, hop: int,
-                 max_samples: int, max_tokens: int, seed: int = 0, augment=None,
+                 max_samples: int, max_tokens: int, seed: int = 0, augment: LMAugment | None = None,
                  languages: dict[str, str] | None = None):
         """`languages` ({clip path: Whisper language}, from the corpus manifest): a multilingual tokenizer
         needs each clip's, and clips without one it knows are left out; an English-only one leaves out clips
