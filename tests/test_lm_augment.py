@@ -64,6 +64,15 @@ def test_voice_perturbation_leaves_an_unchanged_setting_or_a_too_short_clip_alon
     assert voice_perturb(short, 1.1, 1.2, 16000) is short
 
 
+def test_voice_perturbation_without_parselmouth_is_one_line_naming_the_package(monkeypatch):
+    import f3edge.training.lm_augment as lm_augment
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "parselmouth" else real(name, *a))
+    with pytest.raises(ImportError, match="praat-parselmouth") as e:
+        lm_augment.require_voice_perturbation()
+    assert "\n" not in str(e.value)
+
+
 def test_masks_zero_spans_inside_the_valid_frames_only_and_leave_the_input_alone():
     torch.manual_seed(0)
     z = torch.randn(3, 64, 50) + 5.0                              # no latent is 0 before masking
