@@ -74,6 +74,13 @@ PITCH_FLOOR_HZ, PITCH_CEILING_HZ = 75.0, 600.0
 SHORTEST_VOICE_PERTURB_S = 0.1
 
 
+def pitch_median_hz(sound) -> float:
+    """The median pitch (Hz) of a parselmouth Sound's voiced frames; NaN when none is voiced."""
+    from parselmouth.praat import call
+    pitch = sound.to_pitch(pitch_floor=PITCH_FLOOR_HZ, pitch_ceiling=PITCH_CEILING_HZ)
+    return call(pitch, "Get quantile", 0, 0, 0.5, "Hertz")
+
+
 def voice_perturb(x: np.ndarray, formant_ratio: float, pitch_factor: float, sample_rate: int) -> np.ndarray:
     """The clip with its formants scaled by `formant_ratio` and its pitch median by `pitch_factor`, same length
     (Praat's "Change gender"). A clip with no voiced frame keeps its pitch."""
@@ -83,8 +90,7 @@ def voice_perturb(x: np.ndarray, formant_ratio: float, pitch_factor: float, samp
     import parselmouth
     from parselmouth.praat import call
     sound = parselmouth.Sound(x.astype(np.float64), sampling_frequency=sample_rate)
-    pitch = sound.to_pitch(pitch_floor=PITCH_FLOOR_HZ, pitch_ceiling=PITCH_CEILING_HZ)
-    median = call(pitch, "Get quantile", 0, 0, 0.5, "Hertz")
+    median = pitch_median_hz(sound)
     new_median = median * pitch_factor if np.isfinite(median) else 0.0   # 0: Praat keeps the pitch
     with warnings.catch_warnings():   # "no voiced segments": the formants still move, the pitch is kept
         warnings.simplefilter("ignore", parselmouth.PraatWarning)

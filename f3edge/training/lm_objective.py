@@ -8,15 +8,12 @@ one; padded latent frames are masked out of the cross-attention, padded tokens o
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-if TYPE_CHECKING:
-    from .lm_augment import LMAugment
+from .lm_augment import LMAugment, speed_perturb, voice_perturb
 
 IGNORE = -100
 
@@ -84,7 +81,6 @@ class TranscribedClips:
         needs each clip's, and clips without one it knows are left out; an English-only one leaves out clips
         known to be in another language."""
         from ..audio import read_audio
-        from .lm_augment import LMAugment
         self.hop, self.sample_rate, self.augment = hop, sample_rate, augment or LMAugment()
         self.prompt_length = tokens.prompt_length
         self.items: list[tuple[np.ndarray, list[int]]] = []
@@ -110,15 +106,13 @@ class TranscribedClips:
         picks = [self.items[i] for i in self.rng.integers(0, len(self.items), size=n)]
         aug = self.augment
         # draws in a fixed order (speed, then voice), so a run without voice perturbation draws as before it existed
-        speeds = self.rng.uniform(1 - aug.speed, 1 + aug.speed, size=n) if aug.speed > 0 else np.ones(n)
+        speeds = self.rng.uniform(1 - aug.speed, 1 + aug.speed, size=n) if aug.speed > 0 else None
         if aug.voice:
             formants = self.rng.uniform(1 - aug.formant_shift, 1 + aug.formant_shift, size=n)
             pitches = 2.0 ** (self.rng.uniform(-aug.pitch_shift, aug.pitch_shift, size=n) / 12)
-            from .lm_augment import voice_perturb
             picks = [(voice_perturb(x, f, p, self.sample_rate), ids)
                      for (x, ids), f, p in zip(picks, formants, pitches)]
-        if aug.speed > 0:
-            from .lm_augment import speed_perturb
+        if speeds is not None:
             picks = [(speed_perturb(x, f, self.sample_rate), ids) for (x, ids), f in zip(picks, speeds)]
         return self._collate(picks)
 
