@@ -78,6 +78,7 @@ class TrainConfig:
     lm_speed_perturb: float = 0.0          # speed factor drawn from [1 - r, 1 + r]
     lm_formant_shift: float = 0.0          # voice perturbation: formants scaled by a ratio in [1 - r, 1 + r]
     lm_pitch_shift: float = 0.0            # voice perturbation: pitch median moved by up to +-s semitones
+    lm_voice_share: float = 1.0            # voice perturbation: the share of clips it is applied to
     lm_time_masks: int = 0                 # latent time spans zeroed per clip
     lm_time_mask_frames: int = 10
     lm_channel_masks: int = 0              # latent channel bands zeroed per clip
@@ -94,7 +95,7 @@ class TrainConfig:
         from .lm_augment import LMAugment
         return LMAugment(self.lm_speed_perturb, self.lm_time_masks, self.lm_time_mask_frames,
                          self.lm_channel_masks, self.lm_channel_mask_width, self.lm_formant_shift,
-                         self.lm_pitch_shift)
+                         self.lm_pitch_shift, self.lm_voice_share)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)

@@ -1,16 +1,16 @@
 """Augmentation of the frozen-LM objective's training clips. The transcribed clips are few (hundreds of
 English prompts) and the encoder memorizes them: without it the training LM loss falls to ~0.06 while the
-held-out loss stays near 1.7, and once the LM loss is ~0 only RQ-MTP still shapes the features. Two
-standard ASR remedies, each off by default:
+held-out loss stays near 1.7, and once the LM loss is ~0 only RQ-MTP still shapes the features. Standard
+ASR remedies, each off by default:
 
 * speed perturbation of the audio (resampled by a factor in [1 - r, 1 + r]; the text is unchanged);
 * voice perturbation: Praat's "Change gender" (PSOLA, through parselmouth) moves the formants and the pitch
   median apart from the tempo, so one synthetic voice sounds like a spread of speakers. Speed perturbation
-  moves all three together;
+  moves all three together. `voice_share` applies it to a share of the clips only (a smaller dose);
 * SpecAugment-style masks on the frozen latents the encoder reads: time spans and channel bands set to 0,
   the mean of the channel-normalized latents.
 
-Held-out scoring never sees either (it reads `TranscribedClips.batch_of`, not `batch`).
+Held-out scoring never sees any of them (it reads `TranscribedClips.batch_of`, not `batch`).
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class LMAugment:
     channel_mask_width: int = 8  # widest band (channels)
     formant_shift: float = 0.0  # r: formant frequencies scaled by a ratio drawn from [1 - r, 1 + r]; 0 = off
     pitch_shift: float = 0.0    # s: pitch median moved by up to +-s semitones (drawn uniformly); 0 = off
+    voice_share: float = 1.0    # p: share of the drawn clips that get the voice perturbation (each with chance p)
 
     def __post_init__(self):
         if not 0.0 <= self.speed < 0.5:
@@ -38,6 +39,8 @@ class LMAugment:
             raise ValueError(f"lm_formant_shift must be in [0, 0.5), not {self.formant_shift!r}")
         if not 0.0 <= self.pitch_shift <= 12.0:
             raise ValueError(f"lm_pitch_shift must be in [0, 12] semitones, not {self.pitch_shift!r}")
+        if not 0.0 < self.voice_share <= 1.0:
+            raise ValueError(f"lm_voice_share must be in (0, 1], not {self.voice_share!r}")
         for name in ("time_masks", "time_mask_frames", "channel_masks", "channel_mask_width"):
             if getattr(self, name) < 0:
                 raise ValueError(f"lm_{name} must be >= 0")

@@ -105,13 +105,16 @@ class TranscribedClips:
         """(audio (B, 1, L), valid latent frames (B,), token ids (B, N) padded with IGNORE)."""
         picks = [self.items[i] for i in self.rng.integers(0, len(self.items), size=n)]
         aug = self.augment
-        # draws in a fixed order (speed, then voice), so a run without voice perturbation draws as before it existed
+        # draws in a fixed order (speed, then voice, then its share), so a run without voice perturbation
+        # draws as before it existed
         speeds = self.rng.uniform(1 - aug.speed, 1 + aug.speed, size=n) if aug.speed > 0 else None
         if aug.voice:
             formants = self.rng.uniform(1 - aug.formant_shift, 1 + aug.formant_shift, size=n)
             pitches = 2.0 ** (self.rng.uniform(-aug.pitch_shift, aug.pitch_shift, size=n) / 12)
-            picks = [(voice_perturb(x, f, p, self.sample_rate), ids)
-                     for (x, ids), f, p in zip(picks, formants, pitches)]
+            # drawn only for a share below 1, so a run that perturbs every clip draws as before the share existed
+            chosen = self.rng.random(n) < aug.voice_share if aug.voice_share < 1 else np.ones(n, bool)
+            picks = [(voice_perturb(x, f, p, self.sample_rate) if c else x, ids)
+                     for (x, ids), f, p, c in zip(picks, formants, pitches, chosen)]
         if speeds is not None:
             picks = [(speed_perturb(x, f, self.sample_rate), ids) for (x, ids), f in zip(picks, speeds)]
         return self._collate(picks)
