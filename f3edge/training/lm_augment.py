@@ -41,6 +41,8 @@ class LMAugment:
             raise ValueError(f"lm_pitch_shift must be in [0, 12] semitones, not {self.pitch_shift!r}")
         if not 0.0 < self.voice_share <= 1.0:
             raise ValueError(f"lm_voice_share must be in (0, 1], not {self.voice_share!r}")
+        if self.voice_share < 1 and not self.voice:
+            raise ValueError("lm_voice_share needs lm_formant_shift or lm_pitch_shift (a share of no perturbation)")
         for name in ("time_masks", "time_mask_frames", "channel_masks", "channel_mask_width"):
             if getattr(self, name) < 0:
                 raise ValueError(f"lm_{name} must be >= 0")
