@@ -52,8 +52,10 @@ def save_checkpoint(model, out_dir: str | os.PathLike, extra_meta: dict | None =
         state = {k: v.detach().float().contiguous().cpu() for k, v in model.state_dict().items()}
         save_file(state, str(tmp / WEIGHTS), metadata={"model_id": model.cfg.name})
         (tmp / CONFIG).write_text(model.cfg.to_json())
-        meta = {"model_id": model.cfg.name, "sha256": sha256_file(tmp / WEIGHTS),
-                "parameters": model.num_parameters(), **(extra_meta or {})}
+        # the fields computed here win over extra_meta: a meta copied from another checkpoint must not leave a
+        # stale sha256 (an unloadable checkpoint) or another model's name
+        meta = {**(extra_meta or {}), "model_id": model.cfg.name, "sha256": sha256_file(tmp / WEIGHTS),
+                "parameters": model.num_parameters()}
         (tmp / META).write_text(json.dumps(meta, indent=2, sort_keys=True))
         os.chmod(tmp, 0o755)   # mkdtemp makes a private folder; checkpoints ship as package data
         for f in tmp.iterdir():

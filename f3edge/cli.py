@@ -114,6 +114,15 @@ def cmd_export_repr(a) -> int:
     return 0
 
 
+def cmd_average_repr(a) -> int:
+    from .representation_average import save_average
+    if Path(a.output).exists() and not a.force:
+        raise UsageError(f"{a.output}: exists (pass --force to replace it)")
+    out = save_average(a.checkpoints, a.output)
+    print(f"{out}: the mean of {len(a.checkpoints)} representation encoders' weights")
+    return 0
+
+
 def cmd_decode(a) -> int:
     from .audio import write_audio
     from .latents import check_decodable, load_latents
@@ -361,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", required=True)
     sp.add_argument("--parity-data", nargs="+", default=None); add_model(sp)
     sp.set_defaults(func=cmd_export_repr)
+
+    sp = sub.add_parser("average-repr", help="average the weights of representation runs from one start (model soup)")
+    sp.add_argument("checkpoints", nargs="+", help="two or more checkpoint folders of `f3edge train-repr` runs")
+    sp.add_argument("-o", "--output", required=True, help="folder for the averaged checkpoint")
+    sp.add_argument("--force", action="store_true", help="replace an existing output folder")
+    sp.set_defaults(func=cmd_average_repr)
 
     sp = sub.add_parser("decode", help="latents .npz -> audio file")
     sp.add_argument("input"); sp.add_argument("-o", "--output", required=True); add_model(sp); add_runtime(sp)

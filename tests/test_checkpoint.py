@@ -27,6 +27,16 @@ def test_round_trip_restores_weights_and_config(ckpt):
     assert len(loaded.sha256) == 64
 
 
+def test_meta_copied_from_another_checkpoint_cannot_override_the_computed_fields(ckpt, tmp_path):
+    m, path = ckpt
+    stale = json.loads((path / "meta.json").read_text()) | {"model_id": "other", "parameters": 1, "note": "kept"}
+    with torch.no_grad():
+        next(m.parameters()).add_(1.0)                               # new weights, so the old sha256 is stale
+    loaded = load_checkpoint(save_checkpoint(m, tmp_path / "again", stale))
+    assert loaded.meta["sha256"] != stale["sha256"] and loaded.meta["note"] == "kept"
+    assert (loaded.meta["model_id"], loaded.meta["parameters"]) == (m.cfg.name, m.num_parameters())
+
+
 def test_corrupted_weights_are_refused(ckpt):
     _, path = ckpt
     data = bytearray((path / "model.safetensors").read_bytes())

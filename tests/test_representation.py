@@ -418,6 +418,11 @@ def test_held_out_lm_loss_is_logged_and_its_best_weights_are_kept(tmp_path, spee
     assert "resumed" in p.stderr
     steps = [int(r.split(",")[0]) for r in (tmp_path / "run" / "lm_eval_log.csv").read_text().splitlines()[1:]]
     assert steps == [2, 4, 6, 8]
+    # scored outside the run (benchmarks.held_out_lm), its end weights reproduce the log's last row
+    from benchmarks.held_out_lm import held_out_losses
+    last = float((tmp_path / "run" / "lm_eval_log.csv").read_text().splitlines()[-1].split(",")[2])
+    scored = held_out_losses(str(tmp_path / "more.json"), [str(tmp_path / "run" / "model")])
+    assert scored[str(tmp_path / "run" / "model")] == {"lm_ce_held_out": pytest.approx(last, abs=1e-4), "clips": 2}
 
     (tmp_path / "none.json").write_text(json.dumps(dict(cfg, lm_held_out=0.0, out=str(tmp_path / "run2"))))
     p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "none.json")],
