@@ -165,3 +165,26 @@ def test_every_repeated_representation_flag_is_probed_and_a_name_given_twice_is_
     with pytest.raises(SystemExit) as e:
         main(["--task", "ctc", "--representation", f"a={first}", f"a={second}"])
     assert e.value.code == 2 and "names 'a' twice" in capsys.readouterr().err
+
+
+def test_more_ctc_fits_average_fits_from_other_inits_and_one_fit_is_the_old_probe():
+    rng = np.random.default_rng(2)
+    ys = ["".join(rng.choice(list("0123456789"), size=3)) for _ in range(30)]
+    xs = [_digit_frames(y, rng) + rng.normal(size=(1, 16)).astype(np.float32) for y in ys]
+    args = (xs[:20], ys[:20], xs[20:], ys[20:])
+    kw = dict(iterations=20, restarts=2)
+    one = ctc_probe(*args, seed=3, **kw)
+    assert ctc_probe(*args, seed=3, fits=1, **kw) == one
+    # the second fit starts from the inits FIT_SEED_STRIDE further on: the seed whose first fit starts there
+    from benchmarks.probes import FIT_SEED_STRIDE
+    other = ctc_probe(*args, seed=3 + FIT_SEED_STRIDE // 2, **kw)
+    assert other != one                                               # so the mean below tells them apart
+    assert ctc_probe(*args, seed=3, fits=2, **kw) == pytest.approx((one + other) / 2)
+
+
+def test_results_of_other_fit_counts_are_not_merged():
+    from benchmarks.probes import merged
+    base = {"task": "ctc", "model": "m", "latent_space": "s", "clips": 5, "rows": {"a": {}}}
+    assert set(merged(base, {**base, "rows": {"b": {}}})["rows"]) == {"a", "b"}
+    with pytest.raises(ValueError, match="fits"):
+        merged(base, {**base, "fits": 3, "rows": {"b": {}}})
