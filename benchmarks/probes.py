@@ -49,9 +49,6 @@ DEFAULT_SPLITS = 3
 SEEDS = tuple(range(DEFAULT_SPLITS))
 # the CTC probe's repeated fits start this far apart in init seeds (far beyond any split's restarts)
 FIT_SEED_STRIDE = 1000
-# the CTC head's starting weights: "random" (seeded draws, restarts; every result written before stop 37) or
-# "zero" (one deterministic fit: the error is a function of the features and the split alone)
-CTC_INITS = ("random", "zero")
 
 
 def split_count(result: dict) -> int:
@@ -61,11 +58,6 @@ def split_count(result: dict) -> int:
 def fit_count(result: dict) -> int:
     """CTC probe fits averaged per split; results written before `--fits` existed had 1."""
     return result.get("fits", 1)
-
-
-def ctc_init(result: dict) -> str:
-    """The CTC head's start; results written before `--ctc-init` existed started from random inits."""
-    return result.get("ctc_init", "random")
 
 
 def lid_clips(corpus: str, per_package: int = 60, seed: int = 0) -> dict[str, dict[str, list[str]]]:
@@ -268,8 +260,7 @@ def run_speaker_id(model: str, representations: dict[str, str], clips, seeds=SEE
 
 
 def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray], test_y: list[str], seed: int,
-              iterations: int = 300, restarts: int = 3, l2: float = 1e-4, fits: int = 1,
-              init: str = "random") -> float:
+              iterations: int = 300, restarts: int = 3, l2: float = 1e-4, fits: int = 1) -> float:
     """A linear CTC head (digits + blank) on frozen frame features; greedy decoding; digit error rate.
 
     The head is fitted to convergence (full-batch L-BFGS with line search): 600 Adam steps left it at a
@@ -281,15 +272,7 @@ def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray
     Which of those heads wins still moves the test error a lot (stop 36: one encoder's error on one split was
     0.018, 0.065 or 0.045 by the inits alone), so `fits` > 1 repeats the whole fit from other inits (seeds
     `FIT_SEED_STRIDE` apart) and returns the mean error of the fits. `fits` 1 is the probe of every result
-    written before it existed.
-
-    `init` "zero" starts the weights at zero (the bias still predicts blank) and fits once: no draw is left, so
-    the error depends on the features and the split only. Zero is the one start that favours no feature
-    direction, and a gradient fit of a linear head from zero leans towards the small-norm solutions."""
-    if init not in CTC_INITS:
-        raise ValueError(f"init must be one of {CTC_INITS}, not {init!r}")
-    if init == "zero" and fits > 1:
-        raise ValueError("a zero-init fit has no draw to repeat: fits must be 1")
+    written before it existed."""
     import jiwer
     cat = np.concatenate(train)
     mu, sd = cat.mean(0), cat.std(0) + 1e-6
@@ -308,8 +291,6 @@ def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray
         torch.manual_seed(init_seed)
         head = torch.nn.Linear(cat.shape[1], 11)
         with torch.no_grad():   # start by predicting blank everywhere: the usual CTC start, and a stable one
-            if init == "zero":
-                head.weight.zero_()
             head.bias.zero_()
             head.bias[0] = 3.0
 
@@ -336,36 +317,34 @@ def ctc_probe(train: list[np.ndarray], train_y: list[str], test: list[np.ndarray
     errors = []
     for k in range(fits):
         start = seed * restarts + FIT_SEED_STRIDE * k
-        starts = range(restarts) if init == "random" else range(1)   # restarts from one start are one fit
-        _, head = min((fitted(start + r) for r in starts), key=lambda fit: fit[0])
+        _, head = min((fitted(start + r) for r in range(restarts)), key=lambda fit: fit[0])
         errors.append(error(head))
     return float(np.mean(errors))
 
 
 def run_ctc(model: str, representations: dict[str, str], clips, seeds=SEEDS, log=print,
-            whisper_reference: bool = False, rows=None, fits: int = 1, init: str = "random") -> dict:
+            whisper_reference: bool = False, rows=None, fits: int = 1) -> dict:
     tok, feats, labels, speakers = digit_features(model, representations, clips, False, whisper_reference, rows)
     log(f"{len(labels)} digit strings, {len(set(speakers.tolist()))} speakers")
     result = {"task": "CTC: connected English digit strings, speaker-disjoint split; digit error rate (lower "
                       "is better)", "model": tok.model_id, "latent_space": tok.latent_space,
               "clips": len(labels), "speakers": len(set(speakers.tolist())), "rows": {}}
     for name, seqs in feats.items():
-        result["rows"][name] = ctc_row(seqs, labels, speakers, seeds, fits, init)
+        result["rows"][name] = ctc_row(seqs, labels, speakers, seeds, fits)
         log(f"{name}: digit error rate {result['rows'][name]['digit_error_rate']['mean']:.3f}")
     return result
 
 
-def ctc_row(seqs: list[np.ndarray], labels: list[str], speakers: np.ndarray, seeds=SEEDS, fits: int = 1,
-            init: str = "random") -> dict:
+def ctc_row(seqs: list[np.ndarray], labels: list[str], speakers: np.ndarray, seeds=SEEDS, fits: int = 1) -> dict:
     """One feature row's CTC digit error rate over the speaker-disjoint splits of `seeds` (each the mean of
-    `fits` fits from `init`)."""
+    `fits` fits)."""
     errs = []
     for seed in seeds:
         test = speaker_split(speakers, seed)
         tr = [i for i in range(len(seqs)) if not test[i]]
         te = [i for i in range(len(seqs)) if test[i]]
         errs.append(ctc_probe([seqs[i] for i in tr], [labels[i] for i in tr], [seqs[i] for i in te],
-                              [labels[i] for i in te], seed, fits=fits, init=init))
+                              [labels[i] for i in te], seed, fits=fits))
     return {"digit_error_rate": interval(errs), "dim": int(seqs[0].shape[1])}
 
 
@@ -406,8 +385,7 @@ def to_markdown(r: dict) -> str:
         langs = f", {len(r['languages'])} languages: {', '.join(r['languages'])}" if "languages" in r else ""
         lines = [f"{r['task'][0].upper()}{r['task'][1:]} ({r['clips']} clips, {r['speakers']} speakers{langs}; features of "
                  f"{r['model']}, latent space {r['latent_space']}; mean and 95 % interval over {split_count(r)} seeds"
-                 f"{f', each the mean of {fit_count(r)} fits' if fit_count(r) > 1 else ''}"
-                 f"{', one zero-init fit per seed' if ctc_init(r) == 'zero' else ''})", ""]
+                 f"{f', each the mean of {fit_count(r)} fits' if fit_count(r) > 1 else ''})", ""]
         if "ctc" in r["task"].lower():
             lines += ["| features | dim | digit error rate |", "|---|---|---|"]
             lines += [f"| {n} | {v['dim']} | {v['digit_error_rate']['mean']:.3f} +- {v['digit_error_rate']['ci95']:.3f} |"
@@ -443,16 +421,13 @@ def main(argv=None) -> int:
     p.add_argument("--fits", type=int, default=1,
                    help="ctc only: fits averaged per split (the head's inits move the error a lot; 1 = every result "
                         "written before this option)")
-    p.add_argument("--ctc-init", choices=CTC_INITS, default="random",
-                   help="ctc only: the head's start; zero = one deterministic fit per split, no init draw (random = "
-                        "every result written before this option)")
     p.add_argument("--json")
     p.add_argument("--update", action="store_true",
                    help="keep the rows of the existing --json result that this run does not compute (same task, model "
                         "and clips), e.g. the Whisper reference measured once")
     p.add_argument("--only-representations", action="store_true",
-                   help="with --update: probe only the --representation rows and keep every other row (the "
-                        "baselines) from the existing result")
+                   help="probe only the --representation rows; with --update, keep every other row (the "
+                        "baselines) from the existing result; without it, --json must be a new file")
     a = p.parse_args(argv)
     if a.update and not a.json:
         p.error("--update needs --json")
@@ -460,11 +435,12 @@ def main(argv=None) -> int:
         p.error("--seeds needs at least 2 splits for an interval")
     if a.fits < 1 or (a.fits > 1 and a.task != "ctc"):
         p.error("--fits is a count of at least 1, for the ctc task")
-    if a.ctc_init != "random" and (a.task != "ctc" or a.fits > 1):
-        p.error("--ctc-init zero is for the ctc task, with one fit (a zero start has no draw to repeat)")
     seeds = tuple(range(a.seeds))
-    if a.only_representations and not (a.update and a.representation):
-        p.error("--only-representations needs --update and --representation")
+    if a.only_representations and not a.representation:
+        p.error("--only-representations needs --representation")
+    if a.only_representations and not a.update and a.json and Path(a.json).exists():
+        # written over, the file would lose every row this run does not probe
+        p.error(f"--only-representations: {a.json} exists; add --update to merge into it, or name a new file")
     torch.set_num_threads(a.threads)
     bad = [item for item in a.representation if "=" not in item]
     if bad:
@@ -503,12 +479,10 @@ def main(argv=None) -> int:
             r = run_lid_tts(a.model, reps, clips, seeds=seeds, log=log, whisper_reference=w, rows=rows)
         else:
             r = run_ctc(a.model, reps, spoken_digits.digit_strings(a.cache), seeds=seeds, log=log,
-                        whisper_reference=w, rows=rows, fits=a.fits, init=a.ctc_init)
+                        whisper_reference=w, rows=rows, fits=a.fits)
     r["seeds"] = len(seeds)
     if a.fits > 1:   # only then: results of one fit stay as they were written
         r["fits"] = a.fits
-    if a.ctc_init != "random":   # likewise: results from random inits stay as they were written
-        r["ctc_init"] = a.ctc_init
     if a.update and Path(a.json).is_file():
         try:
             r = merged(json.loads(Path(a.json).read_text()), r)
@@ -523,9 +497,8 @@ def merged(old: dict, new: dict) -> dict:
     """`new` with the rows only `old` has appended; refused unless both measured the same thing."""
     same = ("task", "model", "latent_space", "clips")
     if (any(old.get(k) != new.get(k) for k in same) or split_count(old) != split_count(new)
-            or fit_count(old) != fit_count(new) or ctc_init(old) != ctc_init(new)):
-        raise ValueError(f"--update: the existing result is of another {'/'.join(same)}/seeds/fits/ctc init; "
-                         "not merged")
+            or fit_count(old) != fit_count(new)):
+        raise ValueError(f"--update: the existing result is of another {'/'.join(same)}/seeds/fits; not merged")
     return {**new, "rows": {**new["rows"], **{k: v for k, v in old["rows"].items() if k not in new["rows"]}}}
 
 
