@@ -37,10 +37,12 @@ def find_row(rows: dict, name: str) -> str:
 
 def split_mean(row: dict, metric: str, splits: list[int] | None) -> float:
     runs = row[metric]["runs"]
-    picked = runs if splits is None else [runs[i] for i in splits]
-    if splits is not None and max(splits) >= len(runs):
-        raise ValueError(f"a row has {len(runs)} splits; asked for split {max(splits)}")
-    return statistics.fmean(picked)
+    if splits is None:
+        return statistics.fmean(runs)
+    outside = [i for i in splits if not 0 <= i < len(runs)]
+    if outside:
+        raise ValueError(f"a row has splits 0-{len(runs) - 1}; asked for split {outside[0]}")
+    return statistics.fmean(runs[i] for i in splits)
 
 
 def seed_spread(result: dict, seed_rows: list[str], rows: list[str] = (), splits: list[int] | None = None) -> dict:
@@ -68,7 +70,7 @@ def seed_spread(result: dict, seed_rows: list[str], rows: list[str] = (), splits
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.probe_seeds", description=__doc__.split("\n\n")[0])
     p.add_argument("json", nargs="+", help="probe results (benchmarks/probes.py --json), read as one")
-    p.add_argument("--seed-rows", nargs="+", required=True, help="the recipe's runs, one per training seed")
+    p.add_argument("--seed-rows", action="extend", nargs="+", required=True, help="the recipe's runs, one per training seed")
     p.add_argument("--row", action="extend", nargs="+", default=[], help="rows read against the seeds")
     p.add_argument("--splits", type=int, nargs="+", help="default: every split of the result")
     p.add_argument("--json-out", help="also write the spread here")

@@ -44,6 +44,9 @@ def test_files_are_read_as_one_result_unless_they_measured_different_things(tmp_
     assert main([str(a), str(b), "--seed-rows", "seed 0", "seed 1", "seed 2", "--json-out", str(out)]) == 0
     assert json.loads(out.read_text())["sd"] == pytest.approx(0.01)
     assert "seeds' mean 0.0300" in capsys.readouterr().out
-    assert main([str(a), str(other), "--seed-rows", "seed 0", "seed 1", "seed 2"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("probe_seeds:")
+    for argv in ([str(a), str(other), "--seed-rows", "seed 0", "seed 1", "seed 2"],           # other fit counts
+                 [str(a), str(b), "--seed-rows", "seed 0", "seed 1", "--splits", "0", "3"],    # a split not there
+                 [str(a), str(b), "--seed-rows", "seed 0", "seed 1", "--splits", "-1"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("probe_seeds:")
