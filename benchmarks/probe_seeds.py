@@ -70,7 +70,8 @@ def seed_spread(result: dict, seed_rows: list[str], rows: list[str] = (), splits
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.probe_seeds", description=__doc__.split("\n\n")[0])
     p.add_argument("json", nargs="+", help="probe results (benchmarks/probes.py --json), read as one")
-    p.add_argument("--seed-rows", action="extend", nargs="+", required=True, help="the recipe's runs, one per training seed")
+    p.add_argument("--seed-rows", action="extend", nargs="+", required=True,
+                   help="the recipe's runs, one per training seed")
     p.add_argument("--row", action="extend", nargs="+", default=[], help="rows read against the seeds")
     p.add_argument("--splits", type=int, nargs="+", help="default: every split of the result")
     p.add_argument("--json-out", help="also write the spread here")
