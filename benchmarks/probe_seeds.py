@@ -86,8 +86,8 @@ def main(argv=None) -> int:
     lines = [f"{result.get('task', '')}: {s['metric']}, each row's mean over {where}"]
     lines += [f"  seed  {v:.4f}  {n}" for n, v in s["seeds"].items()]
     lines.append(f"  seeds' mean {s['mean']:.4f}, sd {s['sd']:.4f} ({len(s['seeds'])} seeds)")
-    lines += [f"  row   {v['mean']:.4f}  z {v['z']:+.2f}  rank {v['rank']} of {len(s['seeds']) + 1}  {n}"
-              for n, v in s["rows"].items()]
+    lines += [f"  row   {v['mean']:.4f}  z {'n/a' if v['z'] is None else format(v['z'], '+.2f')}  "
+              f"rank {v['rank']} of {len(s['seeds']) + 1}  {n}" for n, v in s["rows"].items()]
     print("\n".join(lines))
     if a.json_out:
         write_text(a.json_out, json.dumps(s, indent=1) + "\n")

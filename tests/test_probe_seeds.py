@@ -26,6 +26,15 @@ def test_the_spread_is_over_each_seeds_split_mean_and_rows_are_ranked_in_the_bet
     assert late["mean"] == pytest.approx(0.02) and late["rows"]["x"]["rank"] == 4
 
 
+def test_seeds_that_agree_exactly_give_no_z_and_still_print(tmp_path, capsys):
+    same = _ctc({"run a": [0.02, 0.02, 0.02], "run b": [0.02, 0.02, 0.02], "arm": [0.01, 0.01, 0.01]})
+    assert seed_spread(same, ["run a", "run b"], ["arm"])["rows"]["arm"]["z"] is None
+    f = tmp_path / "same.json"
+    f.write_text(json.dumps(same))
+    assert main([str(f), "--seed-rows", "run a", "run b", "--row", "arm"]) == 0
+    assert "z n/a  rank 1 of 3  arm" in capsys.readouterr().out
+
+
 def test_a_row_is_named_by_a_part_that_names_one_row_only():
     assert find_row(SEEDS, "seed 1") == "recipe, seed 1"
     for vague in ("recipe", "seed 7"):
