@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .json_out import write_text
 from .probes import merged
+from .probe_splits import runs_over
 from .probes_plot import metric as headline_metric
 
 
@@ -35,14 +36,9 @@ def find_row(rows: dict, name: str) -> str:
     return hits[0]
 
 
-def split_mean(row: dict, metric: str, splits: list[int] | None) -> float:
+def split_mean(name: str, row: dict, metric: str, splits: list[int] | None) -> float:
     runs = row[metric]["runs"]
-    if splits is None:
-        return statistics.fmean(runs)
-    outside = [i for i in splits if not 0 <= i < len(runs)]
-    if outside:
-        raise ValueError(f"a row has splits 0-{len(runs) - 1}; asked for split {outside[0]}")
-    return statistics.fmean(runs[i] for i in splits)
+    return statistics.fmean(runs if splits is None else runs_over(name, runs, splits))
 
 
 def seed_spread(result: dict, seed_rows: list[str], rows: list[str] = (), splits: list[int] | None = None) -> dict:
@@ -55,12 +51,12 @@ def seed_spread(result: dict, seed_rows: list[str], rows: list[str] = (), splits
     names = [find_row(result["rows"], n) for n in seed_rows]
     if len(set(names)) < len(names):
         raise ValueError("a seed row is named twice")
-    seeds = {n: split_mean(result["rows"][n], metric, splits) for n in names}
+    seeds = {n: split_mean(n, result["rows"][n], metric, splits) for n in names}
     mean, sd = statistics.fmean(seeds.values()), statistics.stdev(seeds.values())
     others = {}
     for given in rows:
         n = find_row(result["rows"], given)
-        m = split_mean(result["rows"][n], metric, splits)
+        m = split_mean(n, result["rows"][n], metric, splits)
         better = sum((s < m) if lower_is_better else (s > m) for s in seeds.values())
         others[n] = {"mean": round(m, 4), "z": round((m - mean) / sd, 2) if sd else None, "rank": better + 1}
     return {"metric": metric, "splits": splits, "seeds": {n: round(v, 4) for n, v in seeds.items()},

@@ -19,16 +19,19 @@ from .probes import interval
 from .probes_plot import metric as headline_metric
 
 
+def runs_over(name: str, runs: list[float], splits: list[int]) -> list[float]:
+    """Row `name`'s per-split figures `runs` at `splits`; a split it does not have is refused."""
+    outside = [i for i in splits if not 0 <= i < len(runs)]
+    if outside:
+        raise ValueError(f"row {name!r} has {len(runs)} splits; asked for split {outside[0]}")
+    return [runs[i] for i in splits]
+
+
 def subset(result: dict, splits: list[int]) -> dict[str, dict]:
     """{row: interval over `splits`} of the result's headline metric."""
     metric = headline_metric(result)[0]
-    out = {}
-    for name, row in result["rows"].items():
-        runs = row[metric]["runs"]
-        if max(splits) >= len(runs):
-            raise ValueError(f"row {name!r} has {len(runs)} splits; asked for split {max(splits)}")
-        out[name] = interval([runs[i] for i in splits])
-    return {"metric": metric, "rows": out}
+    return {"metric": metric, "rows": {name: interval(runs_over(name, row[metric]["runs"], splits))
+                                       for name, row in result["rows"].items()}}
 
 
 def verdicts(s: dict, candidate: str, against: list[str]) -> dict[str, bool]:

@@ -498,7 +498,7 @@ def merged(old: dict, new: dict) -> dict:
     same = ("task", "model", "latent_space", "clips")
     if (any(old.get(k) != new.get(k) for k in same) or split_count(old) != split_count(new)
             or fit_count(old) != fit_count(new)):
-        raise ValueError(f"--update: the existing result is of another {'/'.join(same)}/seeds/fits; not merged")
+        raise ValueError(f"the results are of another {'/'.join(same)}/seeds/fits; not merged")
     return {**new, "rows": {**new["rows"], **{k: v for k, v in old["rows"].items() if k not in new["rows"]}}}
 
 
