@@ -14,26 +14,14 @@ A row is named by its full name or by any part of it that names one row only."""
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import statistics
 import sys
-from pathlib import Path
 
 from .json_out import write_text
-from .probes import merged
-from .probe_splits import runs_over
+from .probes import read_as_one
+from .probe_splits import find_row, runs_over
 from .probes_plot import metric as headline_metric
-
-
-def find_row(rows: dict, name: str) -> str:
-    """The row called `name`, or the one row whose name contains it."""
-    if name in rows:
-        return name
-    hits = [r for r in rows if name in r]
-    if len(hits) != 1:
-        raise ValueError(f"{name!r} names {'no row' if not hits else f'{len(hits)} rows'}")
-    return hits[0]
 
 
 def split_mean(name: str, row: dict, metric: str, splits: list[int] | None) -> float:
@@ -73,7 +61,7 @@ def main(argv=None) -> int:
     p.add_argument("--json-out", help="also write the spread here")
     a = p.parse_args(argv)
     try:
-        result = functools.reduce(merged, [json.loads(Path(f).read_text()) for f in a.json])
+        result = read_as_one(a.json)
         s = seed_spread(result, a.seed_rows, a.row, a.splits)
     except (OSError, ValueError, KeyError, TypeError) as e:   # JSONDecodeError is a ValueError
         print(f"probe_seeds: {e}", file=sys.stderr)

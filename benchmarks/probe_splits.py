@@ -4,19 +4,31 @@ confirmed on splits it was not picked on (`--seeds 6`, then splits 3-5 alone).
     python -m benchmarks.probe_splits docs/results/probes/v2/ctc_6seeds.json --splits 3 4 5
         --candidate "NAME" --against "latents" "stacked latents" "random-init encoder"   (one command line)
 
+Several files are read as one result (they must measure the same task, model, clips, splits and fits), so a
+candidate probed into its own file is read against the baselines of another. A row is named by its full name
+or by any part of it that names one row only.
+
 Prints each row's mean and 95 % interval (the probes' own `interval`) over those splits. With --candidate it
 also says whether the candidate's interval is clear of every --against row's, in the metric's better
 direction (lower digit error rate, higher accuracy)."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
 from .learning_curve import bar_threshold, meets_bar
-from .probes import interval
+from .probes import interval, read_as_one
 from .probes_plot import metric as headline_metric
+
+
+def find_row(rows: dict, name: str) -> str:
+    """The row called `name`, or the one row whose name contains it."""
+    if name in rows:
+        return name
+    hits = [r for r in rows if name in r]
+    if len(hits) != 1:
+        raise ValueError(f"{name!r} names {'no row' if not hits else f'{len(hits)} rows'}")
+    return hits[0]
 
 
 def runs_over(name: str, runs: list[float], splits: list[int]) -> list[float]:
@@ -44,25 +56,24 @@ def verdicts(s: dict, candidate: str, against: list[str]) -> dict[str, bool]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("json")
+    p.add_argument("json", nargs="+", help="probe results (benchmarks/probes.py --json), read as one")
     p.add_argument("--splits", type=int, nargs="+", required=True)
     p.add_argument("--candidate")
     p.add_argument("--against", action="extend", nargs="+", default=[])   # repeated flags add up
     a = p.parse_args(argv)
     try:
-        result = json.loads(Path(a.json).read_text())
+        result = read_as_one(a.json)
         s = subset(result, a.splits)
-        missing = [n for n in [a.candidate, *a.against] if n and n not in s["rows"]]
-        if missing:
-            raise ValueError(f"no row {missing[0]!r}")
-    except (OSError, ValueError, KeyError) as e:
-        print(f"probe_splits: {a.json}: {e}", file=sys.stderr)
+        candidate = find_row(s["rows"], a.candidate) if a.candidate else None
+        against = [find_row(s["rows"], n) for n in a.against]
+    except (OSError, ValueError, KeyError, TypeError) as e:   # JSONDecodeError is a ValueError
+        print(f"probe_splits: {e}", file=sys.stderr)
         return 2
     print(f"{result.get('task', '')}: {s['metric']} over splits {a.splits}")
     for name, v in s["rows"].items():
         print(f"  {v['mean']:.4f} +- {v['ci95']:.4f}  {v['runs']}  {name}")
-    if a.candidate:
-        clears = verdicts(s, a.candidate, a.against)
+    if candidate:
+        clears = verdicts(s, candidate, against)
         for n, ok in clears.items():
             print(f"  candidate {'clear of' if ok else 'overlaps'} {n}")
         print("confirmed" if all(clears.values()) else "not confirmed")

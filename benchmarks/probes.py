@@ -28,6 +28,7 @@ frozen; its 50 Hz frames averaged in pairs to 25 Hz) as a reference row.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections import Counter, defaultdict
@@ -500,6 +501,17 @@ def merged(old: dict, new: dict) -> dict:
             or fit_count(old) != fit_count(new)):
         raise ValueError(f"the results are of another {'/'.join(same)}/seeds/fits; not merged")
     return {**new, "rows": {**new["rows"], **{k: v for k, v in old["rows"].items() if k not in new["rows"]}}}
+
+
+def read_as_one(paths: list) -> dict:
+    """Probe result files read as one result (`merged` in order: a row named in several files is the last
+    file's); files that measured something else are refused."""
+    def read(path) -> dict:
+        try:
+            return json.loads(Path(path).read_text())
+        except (OSError, ValueError) as e:   # JSONDecodeError is a ValueError
+            raise ValueError(f"{path}: {e}") from e
+    return functools.reduce(merged, [read(f) for f in paths])
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from benchmarks.probe_seeds import find_row, main, seed_spread
+from benchmarks.probe_seeds import main, seed_spread
 
 
 def _ctc(rows: dict, fits: int = 10) -> dict:
@@ -35,11 +35,7 @@ def test_seeds_that_agree_exactly_give_no_z_and_still_print(tmp_path, capsys):
     assert "z n/a  rank 1 of 3  arm" in capsys.readouterr().out
 
 
-def test_a_row_is_named_by_a_part_that_names_one_row_only():
-    assert find_row(SEEDS, "seed 1") == "recipe, seed 1"
-    for vague in ("recipe", "seed 7"):
-        with pytest.raises(ValueError):
-            find_row(SEEDS, vague)
+def test_a_seed_row_named_twice_is_refused():
     with pytest.raises(ValueError, match="twice"):
         seed_spread(_ctc(SEEDS), ["seed 1", "recipe, seed 1"])
 

@@ -2,13 +2,14 @@ import json
 
 import pytest
 
-from benchmarks.probe_splits import main, subset, verdicts
+from benchmarks.probe_splits import find_row, main, subset, verdicts
 from benchmarks.probes import interval
 
 
-def result(metric: str, rows: dict[str, list[float]]) -> dict:
+def result(metric: str, rows: dict[str, list[float]], fits: int = 1) -> dict:
     task = "CTC: digit strings" if metric == "digit_error_rate" else "keyword spotting"
-    return {"task": task, "rows": {n: {metric: interval(runs), "dim": 4} for n, runs in rows.items()}}
+    return {"task": task, "model": "m", "latent_space": "s", "clips": 9, "fits": fits,
+            "rows": {n: {metric: interval(runs), "dim": 4} for n, runs in rows.items()}}
 
 
 def clear_of(candidate: list[float], other: list[float], metric: str) -> bool:
@@ -54,3 +55,26 @@ def test_a_missing_file_or_row_is_one_line_and_exit_2(tmp_path, capsys):
     assert main([str(path), "--splits", "0", "1", "--candidate", "b"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("probe_splits: ") for line in err)
+
+
+def test_a_row_is_named_by_a_part_that_names_one_row_only():
+    rows = {"recipe, seed 0": {}, "recipe, seed 1": {}, "latents": {}, "stacked latents": {}}
+    assert find_row(rows, "seed 1") == "recipe, seed 1"
+    assert find_row(rows, "latents") == "latents"           # a full name wins over the rows it is part of
+    for vague in ("recipe", "seed 7"):
+        with pytest.raises(ValueError):
+            find_row(rows, vague)
+
+
+def test_a_candidate_in_its_own_file_is_read_against_another_files_baselines(tmp_path, capsys):
+    base, cand, other = tmp_path / "base.json", tmp_path / "cand.json", tmp_path / "other.json"
+    base.write_text(json.dumps(result("digit_error_rate", {"stacked latents": [0.030, 0.031, 0.032]}, fits=5)))
+    cand.write_text(json.dumps(result("digit_error_rate", {"soup of seeds (stop 38)": [0.010, 0.011, 0.012]},
+                                      fits=5)))
+    other.write_text(json.dumps(result("digit_error_rate", {"soup, one fit": [0.01, 0.01, 0.01]}, fits=1)))
+    argv = ["--splits", "0", "1", "2", "--candidate", "soup", "--against", "stacked"]
+    assert main([str(base), str(cand), *argv]) == 0
+    assert capsys.readouterr().out.strip().endswith("\nconfirmed")
+    assert main([str(base), str(other), *argv]) == 2                  # another fit count is not merged
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("probe_splits: ") and "not merged" in err[0]

@@ -1,6 +1,7 @@
 """The probe machinery (benchmarks/probes.py, benchmarks/spoken_digits.py): splits hold out whole speakers,
 and each probe learns what its features plainly carry (features built to carry it; the measured numbers
 come from real features in docs/results/probes/)."""
+import json
 import shutil
 from pathlib import Path
 
@@ -192,3 +193,15 @@ def test_results_of_other_fit_counts_are_not_merged():
     assert set(merged(base, {**base, "rows": {"b": {}}})["rows"]) == {"a", "b"}
     with pytest.raises(ValueError, match="fits"):
         merged(base, {**base, "fits": 3, "rows": {"b": {}}})
+
+
+def test_files_read_as_one_keep_the_later_files_row_and_name_a_file_that_cannot_be_read(tmp_path):
+    from benchmarks.probes import read_as_one
+    base = {"task": "ctc", "model": "m", "latent_space": "s", "clips": 5}
+    a, b, broken = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "broken.json"
+    a.write_text(json.dumps({**base, "rows": {"x": 1, "y": 1}}))
+    b.write_text(json.dumps({**base, "rows": {"y": 2}}))
+    broken.write_text("{not json")
+    assert read_as_one([a, b])["rows"] == {"y": 2, "x": 1}
+    with pytest.raises(ValueError, match="broken.json"):
+        read_as_one([a, broken])
