@@ -6,7 +6,8 @@ confirmed on splits it was not picked on (`--seeds 6`, then splits 3-5 alone).
 
 Several files are read as one result (they must measure the same task, model, clips, splits and fits), so a
 candidate probed into its own file is read against the baselines of another. A row is named by its full name
-or by any part of it that names one row only.
+or by any part of it that names one row only. --json-out writes the rows over those splits as a probe result of
+its own (the headline metric only), which the figure (`benchmarks.probes_plot`) reads like any other.
 
 Prints each row's mean and 95 % interval (the probes' own `interval`) over those splits. With --candidate it
 also says whether the candidate's interval is clear of every --against row's, in the metric's better
@@ -14,8 +15,10 @@ direction (lower digit error rate, higher accuracy)."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
+from .json_out import write_text
 from .learning_curve import bar_threshold, meets_bar
 from .probes import interval, read_as_one
 from .probes_plot import metric as headline_metric
@@ -46,6 +49,15 @@ def subset(result: dict, splits: list[int]) -> dict[str, dict]:
                                        for name, row in result["rows"].items()}}
 
 
+def as_result(result: dict, s: dict, splits: list[int]) -> dict:
+    """The subset `s` of `result` as a probe result over `splits` alone: what the result measured, its rows'
+    headline intervals over those splits."""
+    meta = {k: v for k, v in result.items() if k != "rows"}
+    rows = {n: {s["metric"]: v, **({"dim": result["rows"][n]["dim"]} if "dim" in result["rows"][n] else {})}
+            for n, v in s["rows"].items()}
+    return {**meta, "seeds": len(splits), "splits": list(splits), "rows": rows}
+
+
 def verdicts(s: dict, candidate: str, against: list[str]) -> dict[str, bool]:
     """{row: whether the candidate clears it}: the probes' bar (learning_curve's), one baseline at a time."""
     key = s["metric"]
@@ -60,6 +72,7 @@ def main(argv=None) -> int:
     p.add_argument("--splits", type=int, nargs="+", required=True)
     p.add_argument("--candidate")
     p.add_argument("--against", action="extend", nargs="+", default=[])   # repeated flags add up
+    p.add_argument("--json-out", help="also write the rows over these splits here, as a probe result")
     a = p.parse_args(argv)
     try:
         result = read_as_one(a.json)
@@ -77,6 +90,8 @@ def main(argv=None) -> int:
         for n, ok in clears.items():
             print(f"  candidate {'clear of' if ok else 'overlaps'} {n}")
         print("confirmed" if all(clears.values()) else "not confirmed")
+    if a.json_out:
+        write_text(a.json_out, json.dumps(as_result(result, s, a.splits), indent=1) + "\n")
     return 0
 
 

@@ -3,6 +3,10 @@ task, a bar per feature row with its 95 % interval; linear-probe accuracy for th
 rate for the CTC probe (lower is better, said on the axis).
 
     python -m benchmarks.probes_plot docs/results/probes -o docs/results/probes/probes.png --tasks lid_tts kws ctc
+
+--rows keeps the named rows only, in the order given (a row is named by its full name or by a part of it that
+names one row only): a headline figure of the baselines, the bundle and the reference, where every row of a
+folder would be too many to read.
 """
 from __future__ import annotations
 
@@ -54,6 +58,15 @@ def read_results(folder: str | Path, tasks=TASK_FILES) -> list[dict]:
     return out
 
 
+def only_rows(results: list[dict], names: list[str]) -> list[dict]:
+    """The results with the rows `names` pick (in that order) and no others; a name that picks no row, or several,
+    is refused."""
+    from .probe_splits import find_row
+    every = dict.fromkeys(name for r in results for name in r["rows"])
+    picked = list(dict.fromkeys(find_row(every, n) for n in names))
+    return [{**r, "rows": {n: r["rows"][n] for n in picked if n in r["rows"]}} for r in results]
+
+
 def plot(results: list[dict], out: str | Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -92,12 +105,19 @@ def main(argv=None) -> int:
     p.add_argument("folder")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--tasks", nargs="+", choices=TASK_FILES, default=list(TASK_FILES), help="panels, in order")
+    p.add_argument("--rows", action="extend", nargs="+", help="only these rows, in this order (default: all)")
     a = p.parse_args(argv)
     results = read_results(a.folder, a.tasks)
     if not results:
         print(f"probes_plot: {a.folder}: no probe results ({', '.join(f + '.json' for f in TASK_FILES)})",
               file=sys.stderr)
         return 2
+    if a.rows:
+        try:
+            results = only_rows(results, a.rows)
+        except ValueError as e:
+            print(f"probes_plot: {a.folder}: {e}", file=sys.stderr)
+            return 2
     plot(results, a.output)
     print(a.output)
     return 0

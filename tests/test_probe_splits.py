@@ -78,3 +78,15 @@ def test_a_candidate_in_its_own_file_is_read_against_another_files_baselines(tmp
     assert main([str(base), str(other), *argv]) == 2                  # another fit count is not merged
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("probe_splits: ") and "not merged" in err[0]
+
+
+def test_the_subset_written_out_is_a_probe_result_over_those_splits_alone(tmp_path):
+    from benchmarks import probes_plot
+    path, out = tmp_path / "r.json", tmp_path / "sub" / "ctc.json"
+    out.parent.mkdir()
+    path.write_text(json.dumps(result("digit_error_rate", {"a": [0.9, 0.9, 0.9, 0.01, 0.02, 0.03]}, fits=5)))
+    assert main([str(path), "--splits", "3", "4", "5", "--json-out", str(out)]) == 0
+    sub = json.loads(out.read_text())
+    assert sub["seeds"] == 3 and sub["splits"] == [3, 4, 5] and sub["fits"] == 5
+    assert sub["rows"]["a"] == {"digit_error_rate": interval([0.01, 0.02, 0.03]), "dim": 4}
+    assert probes_plot.read_results(out.parent) == [sub]

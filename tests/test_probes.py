@@ -101,7 +101,6 @@ def test_numbers_are_read_by_the_same_voices_in_every_language(tmp_path, monkeyp
 
 
 def test_the_probe_figure_is_drawn_from_the_result_files_and_a_missing_folder_is_exit_2(tmp_path):
-    import json
     from benchmarks import probes_plot
     row = {"linear": {"mean": 0.9, "ci95": 0.02, "runs": [0.9] * 3}, "knn": {"mean": 0.8, "ci95": 0.0, "runs": [0.8] * 3}}
     (tmp_path / "kws.json").write_text(json.dumps({"task": "keyword spotting: digits", "model": "m", "latent_space": "s",
@@ -113,6 +112,22 @@ def test_the_probe_figure_is_drawn_from_the_result_files_and_a_missing_folder_is
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
     assert probes_plot.main([str(tmp_path / "nothing"), "-o", str(tmp_path / "q.png")]) == 2
     assert not (tmp_path / "q.png").exists()
+
+
+def test_a_headline_figure_keeps_the_named_rows_in_the_order_given_and_refuses_a_vague_name(tmp_path, capsys):
+    from benchmarks import probes_plot
+    row = {"linear": {"mean": 0.9, "ci95": 0.02, "runs": [0.9] * 3}}
+    kws = {"task": "keyword spotting: digits", "model": "m", "latent_space": "s", "speakers": 3, "clips": 9,
+           "rows": {"run 1 (stop 1)": row, "run 2 (stop 2)": row, "stacked latents": row, "latents": row}}
+    ctc = {**kws, "task": "CTC: strings", "rows": {"latents": {"digit_error_rate": row["linear"]}}}
+    picked = probes_plot.only_rows([kws, ctc], ["latents", "stop 2"])
+    assert list(picked[0]["rows"]) == ["latents", "run 2 (stop 2)"] and list(picked[1]["rows"]) == ["latents"]
+    (tmp_path / "kws.json").write_text(json.dumps(kws))
+    assert probes_plot.main([str(tmp_path), "-o", str(tmp_path / "p.png"), "--rows", "stop 1", "stacked"]) == 0
+    assert probes_plot.main([str(tmp_path), "-o", str(tmp_path / "q.png"), "--rows", "run"]) == 2   # names 2 rows
+    assert not (tmp_path / "q.png").exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("probes_plot: ")
 
 
 def test_an_update_keeps_rows_measured_once_and_refuses_another_measurement():
