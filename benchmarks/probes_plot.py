@@ -61,7 +61,7 @@ def read_results(folder: str | Path, tasks=TASK_FILES) -> list[dict]:
 def only_rows(results: list[dict], names: list[str]) -> list[dict]:
     """The results with the rows `names` pick (in that order) and no others; a name that picks no row, or several,
     is refused."""
-    from .probe_splits import find_row
+    from .probe_splits import find_row   # here, not at the top: probe_splits imports this module
     every = dict.fromkeys(name for r in results for name in r["rows"])
     picked = list(dict.fromkeys(find_row(every, n) for n in names))
     return [{**r, "rows": {n: r["rows"][n] for n in picked if n in r["rows"]}} for r in results]
