@@ -82,11 +82,14 @@ def plot(results: list[dict], out: str | Path) -> None:
         names = [n for n in rows if n in r["rows"]]
         means = [r["rows"][n][key]["mean"] for n in names]
         cis = [r["rows"][n][key]["ci95"] for n in names]
+        cis = [c if c == c else 0.0 for c in cis]   # one split has no interval (NaN): draw the point alone
         ys = [rows.index(n) for n in names]
-        ax.barh(ys, means, xerr=cis, color=["#888" if "reference" in n else "#3b6ea8" for n in names], capsize=3)
-        if chance(r) is not None:
-            ax.axvline(chance(r), color="k", linestyle=":", linewidth=1, label="chance")
-        ax.set_title(title(r), fontsize=10)
+        # a point and its interval, on an axis fitted to the rows: bars from zero hid differences of 0.01
+        for y, m, c, n in zip(ys, means, cis, names):
+            ax.errorbar(m, y, xerr=c, fmt="o", markersize=4, capsize=3, color="#888" if "reference" in n else "#3b6ea8")
+        lo, hi = min(m - c for m, c in zip(means, cis)), max(m + c for m, c in zip(means, cis))
+        ax.set_xlim(lo - 0.05 * (hi - lo) - 1e-3, hi + 0.05 * (hi - lo) + 1e-3)
+        ax.set_title(title(r) + (f" (chance {chance(r):.2f})" if chance(r) is not None else ""), fontsize=10)
         ax.set_xlabel(label, fontsize=9)
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].set_yticks(range(len(rows)), rows, fontsize=8)
