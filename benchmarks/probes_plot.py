@@ -1,5 +1,5 @@
 """One figure of every probe result in a folder (the JSON files `benchmarks.probes` writes): a panel per
-task, a bar per feature row with its 95 % interval; linear-probe accuracy for the clip tasks, digit error
+task, a point per feature row with its 95 % interval; linear-probe accuracy for the clip tasks, digit error
 rate for the CTC probe (lower is better, said on the axis).
 
     python -m benchmarks.probes_plot docs/results/probes -o docs/results/probes/probes.png --tasks lid_tts kws ctc
@@ -33,7 +33,7 @@ def metric(result: dict) -> tuple[str, str]:
 
 
 def chance(result: dict) -> float | None:
-    """The accuracy of guessing, for the classification tasks (drawn as a dotted line)."""
+    """The accuracy of guessing, for the classification tasks (given in the panel's title)."""
     task = result["task"].lower()
     if "languages" in result:
         return 1 / len(result["languages"])
