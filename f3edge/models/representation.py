@@ -22,7 +22,7 @@ RQ_SOURCES = ("latents", "log-mel", "log-mel-corpus")
 BOUNDS = {"latent_dim": (1, 4096), "channels": (1, 4096), "blocks": (0, 64), "kernel": (1, 63),
           "expansion": (1, 16), "out_dim": (1, 8192), "out_kernel": (1, 63), "rq_stack": (1, 64),
           "rq_proj_dim": (1, 1024), "rq_codebook": (2, 1 << 16), "rq_seed": (0, 2**31 - 1), "mtp_k": (1, 64),
-          "lm_width": (0, 8192), "ctc_classes": (0, 4096)}
+          "lm_width": (0, 8192), "ctc_classes": (0, 4096), "distill_width": (0, 8192)}
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class RepresentationConfig:
     mtp_k: int = 3                  # heads predict the codes 1..K frames ahead
     lm_width: int = 0               # > 0: a projection of the features to a frozen LM's width (trained with it)
     ctc_classes: int = 0            # > 0: a linear per-frame character head (training/char_ctc.py, trained with it)
+    distill_width: int = 0          # > 0: a linear per-frame head onto a frozen encoder's features
+                                    # (training/encoder_distill.py, trained with it)
 
     kind = "representation"
 
@@ -144,7 +146,8 @@ class RepresentationEncoder(StreamingModule):
 
 class RepresentationModel(nn.Module):
     """The trained unit: encoder + RQ-MTP quantizer (frozen buffers) + next-code heads (+ the projection into
-    a frozen LM, when trained with one, and the character head, when trained with the CTC objective)."""
+    a frozen LM, when trained with one, the character head, when trained with the CTC objective, and the head onto
+    a frozen encoder's features, when distilled from one)."""
 
     def __init__(self, cfg: RepresentationConfig):
         super().__init__()
@@ -157,6 +160,7 @@ class RepresentationModel(nn.Module):
         self.lm_proj = nn.Linear(cfg.out_dim, cfg.lm_width) if cfg.lm_width else None
         # registered last: a run continued with this head added keeps its other parameters' optimizer order
         self.ctc_head = nn.Linear(cfg.out_dim, cfg.ctc_classes) if cfg.ctc_classes else None
+        self.distill_head = nn.Linear(cfg.out_dim, cfg.distill_width) if cfg.distill_width else None   # after it, too
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.encoder.parameters())

@@ -57,7 +57,7 @@ class HeldOutLM(ScoreLog):
         from .lm_objective import IGNORE, frozen_lm_loss
         total, count = 0.0, 0
         for i in range(0, len(self.clips), self.batch_size):
-            wav, frames, tokens = self.clips.batch_of(range(i, min(i + self.batch_size, len(self.clips))))
+            wav, frames, tokens, _ = self.clips.batch_of(range(i, min(i + self.batch_size, len(self.clips))))
             z = teacher.encode(wav.to(device)).float()
             memory = model.lm_proj(model.encoder(z).transpose(1, 2))
             prompt = self.clips.prompt_length

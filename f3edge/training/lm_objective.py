@@ -8,6 +8,8 @@ one; padded latent frames are masked out of the cross-attention, padded tokens o
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -69,6 +71,13 @@ class WhisperTokens:
         return self.tok.decode(ids[: ids.index(self.eot)] if self.eot in ids else ids).strip()
 
 
+class ClipBatch(NamedTuple):
+    wav: Tensor          # (B, 1, L) audio, padded to a whole latent frame
+    frames: Tensor       # (B,) valid latent frames
+    tokens: Tensor       # (B, N) token ids padded with IGNORE
+    indices: list[int]   # which clips were drawn (TranscribedClips.items)
+
+
 class TranscribedClips:
     """Transcribed clips no longer than `max_samples`, drawn in seeded batches (resumable like CropSampler);
     `augment` perturbs the audio of each drawn clip (training draws only; its speed and voice settings, see
@@ -101,9 +110,10 @@ class TranscribedClips:
     def __len__(self) -> int:
         return len(self.items)
 
-    def batch(self, n: int) -> tuple[Tensor, Tensor, Tensor]:
-        """(audio (B, 1, L), valid latent frames (B,), token ids (B, N) padded with IGNORE)."""
-        picks = [self.items[i] for i in self.rng.integers(0, len(self.items), size=n)]
+    def batch(self, n: int) -> ClipBatch:
+        """`n` clips drawn at random, each perturbed as `augment` says."""
+        indices = self.rng.integers(0, len(self.items), size=n).tolist()
+        picks = [self.items[i] for i in indices]
         aug = self.augment
         # draws in a fixed order (speed, then voice, then its share), so a run without voice perturbation
         # draws as before it existed
@@ -117,13 +127,14 @@ class TranscribedClips:
                      for (x, ids), f, p, c in zip(picks, formants, pitches, chosen)]
         if speeds is not None:
             picks = [(speed_perturb(x, f, self.sample_rate), ids) for (x, ids), f in zip(picks, speeds)]
-        return self._collate(picks)
+        return self._collate(picks, indices)
 
-    def batch_of(self, indices) -> tuple[Tensor, Tensor, Tensor]:
+    def batch_of(self, indices) -> ClipBatch:
         """The clips at `indices`, never perturbed (held-out scoring reads them in a fixed order)."""
-        return self._collate([self.items[i] for i in indices])
+        indices = list(indices)
+        return self._collate([self.items[i] for i in indices], indices)
 
-    def _collate(self, picks) -> tuple[Tensor, Tensor, Tensor]:
+    def _collate(self, picks, indices: list[int]) -> ClipBatch:
         n = len(picks)
         length = max(len(x) for x, _ in picks)
         length += (-length) % self.hop
@@ -134,7 +145,7 @@ class TranscribedClips:
             wav[i, 0, :len(x)] = x
             tokens[i, :len(ids)] = ids
         frames = torch.tensor([-(-len(x) // self.hop) for x, _ in picks])
-        return torch.from_numpy(wav), frames, torch.from_numpy(tokens)
+        return ClipBatch(torch.from_numpy(wav), frames, torch.from_numpy(tokens), indices)
 
     def state_dict(self) -> dict:
         return {"rng": self.rng.bit_generator.state}

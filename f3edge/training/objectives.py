@@ -87,19 +87,22 @@ class RepresentationObjective(nn.Module):
     reaches back into it."""
 
     def __init__(self, model, bf16: bool, rq_weight: float = 1.0, lm_weight: float = 0.0, lm_decoder=None,
-                 lm_prompt_length: int = 2, signal=None, ctc_weight: float = 0.0):
+                 lm_prompt_length: int = 2, signal=None, ctc_weight: float = 0.0, distill_weight: float = 0.0,
+                 distill_delay: int = 0):
         super().__init__()
         self.model, self.bf16, self.rq_weight, self.lm_weight = model, bf16, rq_weight, lm_weight
         self.ctc_weight = ctc_weight   # > 0: the character CTC head reads the same transcribed clips (char_ctc.py)
+        self.distill_weight, self.distill_delay = distill_weight, distill_delay   # encoder_distill.py, the same clips
         self.lm_decoder = lm_decoder   # frozen; not part of `model`, so never saved or optimized
         self.lm_prompt_length = lm_prompt_length
         self.signal = signal           # the audio's geometry, for log-mel RQ targets
 
     def forward(self, latents: Tensor | None, lm_batch=None, wav: Tensor | None = None) -> dict[str, Tensor]:
         """`latents`: crops for RQ-MTP (None when it is off), `wav` their audio (log-mel targets only);
-        `lm_batch`: (latents of transcribed clips (B, D, T), valid frames (B,), tokens (B, N), CTC targets)
-        when the frozen-LM objective is on; the CTC targets ((ids, lengths) of characters or phones,
-        ctc_units.targets) are None unless the CTC objective is on too."""
+        `lm_batch`: (latents of transcribed clips (B, D, T), valid frames (B,), tokens (B, N), CTC targets,
+        distillation targets) when the frozen-LM objective is on; the CTC targets ((ids, lengths) of characters
+        or phones, ctc_units.targets) are None unless the CTC objective is on too, and the distillation targets
+        ((B, T, width), encoder_distill.DistillTargets) unless distillation is."""
         from .rq_mtp import quantizer_frames, rq_mtp_loss
         cfg = self.model.cfg
         out, loss = {}, 0.0
@@ -115,7 +118,7 @@ class RepresentationObjective(nn.Module):
             loss = self.rq_weight * rq
         if lm_batch is not None:
             from .lm_objective import frozen_lm_loss
-            zl, frames, tokens, units = lm_batch
+            zl, frames, tokens, units, distill = lm_batch
             with autocast(zl.device, self.bf16):
                 features = self.model.encoder(zl).transpose(1, 2)
                 memory = self.model.lm_proj(features)
@@ -129,5 +132,12 @@ class RepresentationObjective(nn.Module):
                 ctc = char_ctc_loss(logits, frames, *units)
                 loss = loss + self.ctc_weight * ctc
                 out["ctc_ce"] = ctc.detach()
+            if distill is not None:
+                from .encoder_distill import encoder_distill_loss
+                with autocast(zl.device, self.bf16):
+                    pred = self.model.distill_head(features)
+                d = encoder_distill_loss(pred, distill, frames, self.distill_delay)
+                loss = loss + self.distill_weight * d
+                out["distill_loss"] = d.detach()
         out["loss"] = loss
         return out

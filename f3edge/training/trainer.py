@@ -38,7 +38,7 @@ from .run_state import load_latest, save_state
 CSV_FIELDS = ["step", "time_s", "lr", "sigma", "loss", "mel", "stft", "latent_mse", "latent_snr_db", "grad_norm",
               "cmag", "ccomplex", "phase", "phase_ip", "phase_gd", "phase_iaf", "consistency",
               "adv_g", "adv_fm", "adv_d", "cpu_s", "rq_ce", "rq_acc1", "rq_acc2", "rq_acc3", "lm_ce",
-              "ctc_ce"]
+              "ctc_ce", "distill_loss"]
 RECIPES = ("autoencoder", "distill", "repr")
 
 
@@ -96,7 +96,7 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
 
 
 # model-config fields that add a head a continued run may start fresh (continue_from), and the head's name
-ADDABLE_HEADS = {"ctc_classes": "ctc_head"}
+ADDABLE_HEADS = {"ctc_classes": "ctc_head", "distill_width": "distill_head"}
 
 
 def _same_model_config(saved, cfg) -> bool:
@@ -108,6 +108,15 @@ def _same_model_config(saved, cfg) -> bool:
         return unnamed(type(cfg).from_dict(saved).to_dict()) == unnamed(cfg.to_dict())
     except (ValueError, TypeError):
         return False
+
+
+def _added_heads(saved: dict, cfg) -> tuple[str, ...] | None:
+    """The state-dict prefixes of the heads (ADDABLE_HEADS) that `cfg` adds to a model of the `saved` config,
+    or None when the two differ in anything else."""
+    added = [k for k in ADDABLE_HEADS if not saved.get(k) and getattr(cfg, k)]
+    if not _same_model_config(dict(saved, **{k: getattr(cfg, k) for k in added}), cfg):
+        return None
+    return tuple(ADDABLE_HEADS[k] + "." for k in added)
 
 
 class EMA:
@@ -149,7 +158,7 @@ class Trainer:
 
         torch.manual_seed(cfg.seed)
         from ..registry import resolve_checkpoint_path
-        self.lm = self.lm_decoder = self.lm_languages = None
+        self.lm = self.lm_decoder = self.lm_languages = self.distill_encoder = self.distill_targets = None
         if self.repr:
             from ..models.representation import RepresentationModel
             self.model_cfg = resolve_representation_config(cfg.model)
@@ -162,6 +171,11 @@ class Trainer:
                 from . import ctc_units     # checked before the frozen LM's minutes of loading
                 self.ctc_targets = ctc_units.targets(cfg.ctc_units)
                 self.model_cfg = dataclasses.replace(self.model_cfg, ctc_classes=ctc_units.classes(cfg.ctc_units))
+            if cfg.distill_weight > 0 and cfg.lm_weight <= 0:
+                raise TrainingConfigError("distill_weight > 0 reads the frozen LM's transcribed clips and its encoder: "
+                                          "it needs lm_weight > 0 and lm_transcripts")
+            if cfg.distill_delay < 0:
+                raise TrainingConfigError(f"distill_delay is a number of frames >= 0, not {cfg.distill_delay!r}")
             if cfg.lm_weight > 0:
                 self._load_frozen_lm()
             self.model = RepresentationModel(self.model_cfg).to(self.device)
@@ -211,7 +225,8 @@ class Trainer:
             self.objective = RepresentationObjective(self.model, cfg.bf16, cfg.rq_weight, cfg.lm_weight,
                                                      self.lm_decoder,
                                                      self.lm_tokens.prompt_length if self.lm_decoder else 2,
-                                                     self.signal, cfg.ctc_weight)
+                                                     self.signal, cfg.ctc_weight, cfg.distill_weight,
+                                                     cfg.distill_delay)
         else:
             recon = ReconstructionLoss(self.signal.sample_rate, cfg.mel_weight, cfg.stft_weight)
             phase = cfg.phase_weights
@@ -243,6 +258,8 @@ class Trainer:
                                        languages=self.lm_languages)
             if not len(self.lm):
                 raise TrainingDataError(f"{cfg.lm_transcripts}: no transcribed clip of at most {cfg.segment_seconds} s")
+            if self.distill_encoder is not None:
+                self._compute_distill_targets()
         self.trainable = [p for p in self.model.parameters() if p.requires_grad]
         self.opt = torch.optim.AdamW(self.trainable, lr=cfg.lr, betas=(0.8, 0.99),
                                      weight_decay=cfg.weight_decay)
@@ -308,6 +325,10 @@ class Trainer:
         model_dir = lm.model_dir()
         self.lm_decoder = load_whisper_decoder(model_dir).to(self.device)
         self.lm_tokens = WhisperTokens(model_dir, lm.multilingual)
+        if self.cfg.distill_weight > 0:   # the encoder of the LM's own Whisper model: its decoder reads its features
+            from ..lm.whisper_encoder import load_whisper_encoder
+            self.distill_encoder = load_whisper_encoder(model_dir)
+            self.model_cfg = dataclasses.replace(self.model_cfg, distill_width=self.distill_encoder.width)
         from .held_out_lm import split_transcript_files
         if not 0.0 <= self.cfg.lm_held_out <= 0.5:
             raise TrainingConfigError(f"lm_held_out must be a share in [0, 0.5], not {self.cfg.lm_held_out!r}")
@@ -321,6 +342,17 @@ class Trainer:
         self.lm_transcripts, self.lm_held_out = split_transcript_files(
             self.cfg.lm_transcripts, self.cfg.lm_training_only_transcripts, self.cfg.lm_held_out)
         self.model_cfg = dataclasses.replace(self.model_cfg, lm_width=self.lm_decoder.cfg.width)
+
+    def _compute_distill_targets(self) -> None:
+        """The frozen encoder's features of every training clip, once, before the first step (a resumed run
+        computes the same again); the encoder is dropped afterwards."""
+        from .encoder_distill import DistillTargets, whisper_targets
+        t0 = time.time()
+        self.distill_targets = DistillTargets(whisper_targets(self.distill_encoder, [x for x, _ in self.lm.items],
+                                                              self.signal.latent_hop))
+        self.distill_encoder = None
+        if self.is_main:
+            print(f"distillation targets: {len(self.lm)} clips in {time.time() - t0:.0f} s", file=sys.stderr)
 
     def _held_out_lm(self):
         """eval_every in a representation run: the frozen-LM loss on the held-out transcribed clips."""
@@ -359,11 +391,14 @@ class Trainer:
         from ..registry import resolve_representation_path
         path = resolve_representation_path(name_or_path)
         loaded = load_representation(path)
-        if not _same_model_config(loaded.config.to_dict(), self.model_cfg):
+        added = _added_heads(loaded.config.to_dict(), self.model_cfg)
+        if added is None:
             raise TrainingConfigError(f"{path}: its representation config differs from the run's "
-                                      f"{self.cfg.model!r} (with this run's CTC units); init_from needs the same one")
+                                      f"{self.cfg.model!r} (with this run's CTC units); init_from needs the same one, "
+                                      f"but for a head among {list(ADDABLE_HEADS.values())} this run adds")
         self.init_meta = loaded.meta
-        self.model.load_state_dict(loaded.model.state_dict())
+        fresh = {k: v for k, v in self.model.state_dict().items() if k.startswith(added)}
+        self.model.load_state_dict({**loaded.model.state_dict(), **fresh})
         return loaded.sha256
 
     def _check_latent_space(self, distill: bool) -> None:
@@ -455,14 +490,12 @@ class Trainer:
         s = load_latest(src, map_location=self.device)
         if s is None:
             raise TrainingConfigError(f"continue_from: {src} holds no run state")
-        saved = s.get("model_config") or {}
-        added = [k for k in ADDABLE_HEADS if not saved.get(k) and getattr(self.model_cfg, k)]
-        saved = dict(saved, **{k: getattr(self.model_cfg, k) for k in added})
-        if not _same_model_config(saved, self.model_cfg):
+        added = _added_heads(s.get("model_config") or {}, self.model_cfg)
+        if added is None:
             raise TrainingConfigError(f"continue_from: {src} holds a run of another model config (only a head "
                                       f"among {list(ADDABLE_HEADS.values())} may be added)")
         fresh = {k: v for k, v in self.model.state_dict().items() if k not in s["model"]}
-        if any(not k.startswith(tuple(ADDABLE_HEADS[a] + "." for a in added)) for k in fresh):
+        if any(not k.startswith(added) for k in fresh):
             raise TrainingConfigError(f"continue_from: {src}'s weights do not fit this run's model")
         names = [n for n, p in self.model.named_parameters() if p.requires_grad]
         groups = s["opt"]["param_groups"]
@@ -505,7 +538,7 @@ class Trainer:
         if self.repr:
             lm_batch = None
             if self.lm is not None:
-                wav_l, frames, tokens = self.lm.batch(cfg.lm_batch_size)
+                wav_l, frames, tokens, drawn = self.lm.batch(cfg.lm_batch_size)
                 with torch.no_grad(), autocast(self.device, cfg.bf16):
                     zl = self.teacher.encode(wav_l.to(self.device)).float()
                 zl = mask_latents(zl, frames, self.lm_aug)
@@ -514,7 +547,8 @@ class Trainer:
                     rows = tokens.tolist()
                     units = self.ctc_targets([self.lm_tokens.text(r) for r in rows],
                                              [self.lm_tokens.language(r) for r in rows])
-                lm_batch = (zl, frames, tokens.to(self.device), units)
+                distill = None if self.distill_targets is None else self.distill_targets.batch(drawn, frames)
+                lm_batch = (zl, frames, tokens.to(self.device), units, distill)
             out = self.wrapped(zt, lm_batch, wav if self.model_cfg.rq_reads_audio else None)
         elif self.distill:
             out = self.wrapped(wav, sigma, zt)
