@@ -47,3 +47,14 @@ def test_targets_are_whisper_features_of_each_clip_pooled_to_the_latent_frames(s
         assert cos.mean() > 0.95, cos.mean()
     with pytest.raises(ValueError, match="whole number"):
         whisper_targets(enc, clips[:1], hop=500)
+
+
+def test_audio_that_ends_in_5_s_of_silence_needs_no_more_padding_for_the_same_log_mel(speech_16k):
+    """The targets read each clip with 5 s of silence appended and skip Whisper's 30 s pad: the frames are the
+    same (the pad only costs time)."""
+    pytest.importorskip("faster_whisper")
+    from f3edge.lm.whisper_encoder import whisper_log_mel
+    for n in (12000, 32000, 50000):
+        audio = np.concatenate([speech_16k[:n], np.zeros(80000, np.float32)])
+        frames = len(audio) // 160
+        assert np.array_equal(whisper_log_mel(audio)[:, :frames], whisper_log_mel(audio, 0)[:, :frames])

@@ -88,10 +88,11 @@ def _feature_extractor():
     return FeatureExtractor(feature_size=80)
 
 
-def whisper_log_mel(audio_16k: np.ndarray) -> np.ndarray:
-    """(80, frames) Whisper log-mel of 16 kHz audio followed by 30 s of silence (as Whisper pads its input),
-    one frame per 10 ms, with Whisper's own normalisation."""
-    return _feature_extractor()(np.asarray(audio_16k, np.float32), padding=WINDOW_SECONDS * SAMPLE_RATE)
+def whisper_log_mel(audio_16k: np.ndarray, padding_seconds: float = WINDOW_SECONDS) -> np.ndarray:
+    """(80, frames) Whisper log-mel of 16 kHz audio followed by `padding_seconds` of silence (30 s, as Whisper
+    pads its input), one frame per 10 ms, with Whisper's own normalisation. Audio that ends in silence of its
+    own may take 0: its frames are the same, at a fraction of the cost."""
+    return _feature_extractor()(np.asarray(audio_16k, np.float32), padding=int(padding_seconds * SAMPLE_RATE))
 
 
 @torch.no_grad()
