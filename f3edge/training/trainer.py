@@ -95,7 +95,7 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
 
 
-# model-config fields that add a head a continued run may start fresh (continue_from), and the head's name
+# model-config fields that add a head a run may start fresh (continue_from, init_from), and the head's name
 ADDABLE_HEADS = {"ctc_classes": "ctc_head", "distill_width": "distill_head"}
 
 
