@@ -9,8 +9,8 @@ a word from many frames; this objective asks each frame to hold what Whisper's f
 The student is causal and Whisper is not: with `distill_delay` d, frame t is scored against Whisper's frame
 t - d (it has heard d frames more of what it is asked about).
 
-Targets are computed once per run, before the first step, from the unperturbed clips (about 0.1 s of a core
-each: 8 minutes for the corpus's 5 000 clips). A speed-perturbed draw reads its clip's targets stretched to its
+Targets are computed once per run, before the first step, from the unperturbed clips (0.17 s each measured
+on a busy core: up to 14 minutes for the corpus's 5 000 clips). A speed-perturbed draw reads its clip's targets stretched to its
 length: the words are where the stretched audio has them.
 """
 from __future__ import annotations
