@@ -10,8 +10,8 @@ The student is causal and Whisper is not: with `distill_delay` d, frame t is sco
 t - d (it has heard d frames more of what it is asked about).
 
 Targets are computed once per run, before the first step, from the unperturbed clips (0.17 s each measured
-on a busy core: up to 14 minutes for the corpus's 5 000 clips). A speed-perturbed draw reads its clip's targets stretched to its
-length: the words are where the stretched audio has them.
+on a busy core: up to 14 minutes for the corpus's 5 000 clips). A speed-perturbed draw reads its clip's targets
+stretched to its length: the words are where the stretched audio has them.
 """
 from __future__ import annotations
 
