@@ -33,3 +33,20 @@ def test_only_the_decoder_fine_block_count_may_grow():
     assert not can_grow(old, wider)
     with pytest.raises(ValueError):
         grow_decoder_fine_blocks({}, old, wider, {})
+
+
+def test_a_grown_representation_encoder_computes_what_the_shallower_one_did():
+    from f3edge.models.grow import grow_representation_blocks
+    from f3edge.models.representation import RepresentationConfig, RepresentationModel
+    torch.manual_seed(0)
+    old = RepresentationConfig(channels=16, blocks=2, out_dim=8, rq_codebook=16, ctc_classes=5)
+    new = dataclasses.replace(old, blocks=5)
+    small, big = RepresentationModel(old).eval(), RepresentationModel(new).eval()
+    big.load_state_dict(grow_representation_blocks(small.state_dict(), 2, 5, big.state_dict()))
+    z = torch.randn(2, old.latent_dim, 12)
+    with torch.no_grad():
+        assert torch.equal(small.encoder(z), big.encoder(z))
+    assert torch.equal(small.ctc_head.weight, big.ctc_head.weight)
+    assert big.num_parameters() > small.num_parameters()
+    with pytest.raises(ValueError, match="only grow"):
+        grow_representation_blocks(big.state_dict(), 5, 2, small.state_dict())

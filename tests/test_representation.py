@@ -233,7 +233,8 @@ def test_train_repr_learns_codes_and_leaves_the_autoencoder_bit_identical(tmp_pa
 
 def test_a_run_started_from_a_finished_encoder_starts_from_its_weights_and_records_its_lineage(tmp_path, speech_16k):
     """init_from in a representation run: model and EMA start as the given encoder (with lr 0 they end as it),
-    the meta counts the steps before it; an encoder of another config is one line and exit 2."""
+    the meta counts the steps before it; a deeper encoder starts as it; an encoder of another config is one line and
+    exit 2."""
     import soundfile as sf
     from f3edge.representation import load_representation
     data = tmp_path / "data"
@@ -254,6 +255,16 @@ def test_a_run_started_from_a_finished_encoder_starts_from_its_weights_and_recor
         assert torch.equal(v, on.model.state_dict()[k]), k
     assert on.meta["init_sha256"] == start.sha256
     assert on.meta["train_steps"] == 4 and on.meta["total_train_steps"] == 10
+
+    # a deeper encoder (models/grow.py) starts computing what the shallower one did
+    (tmp_path / "deep.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr", blocks=SMALL.blocks + 2)))
+    _train_repr(dict(base, out=str(tmp_path / "deep"), model=str(tmp_path / "deep.json"), steps=2, lr=0.0,
+                     init_from=str(tmp_path / "base" / "model")), tmp_path / "deep_run.json")
+    deep = load_representation(tmp_path / "deep" / "model")
+    assert deep.config.blocks == SMALL.blocks + 2 and deep.meta["init_sha256"] == start.sha256
+    z = torch.randn(1, SMALL.latent_dim, 20)
+    with torch.no_grad():
+        assert torch.allclose(start.model.encoder(z), deep.model.encoder(z), atol=1e-6)
 
     (tmp_path / "wide.json").write_text(json.dumps(dict(SMALL.to_dict(), name="tiny-repr", channels=48)))
     (tmp_path / "bad.json").write_text(json.dumps(dict(base, out=str(tmp_path / "bad"), model=str(tmp_path / "wide.json"),

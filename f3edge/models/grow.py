@@ -1,7 +1,10 @@
 """Start a model with more decoder fine blocks (the 100 Hz stage where the spectrum is made) from a trained
 checkpoint that has fewer: every trained weight keeps its role, and each new block starts as the identity
 (its residual scale gamma = 0), so the grown model computes exactly what the checkpoint did. Training then
-decides how much the new capacity is used."""
+decides how much the new capacity is used.
+
+The same holds for the representation encoder's ConvNeXt blocks (`grow_representation_blocks`): a run may start
+a deeper encoder from a trained one (the trainer's init_from)."""
 from __future__ import annotations
 
 import re
@@ -42,4 +45,26 @@ def grow_decoder_fine_blocks(state: dict[str, torch.Tensor], old: ModelConfig, n
         out[key] = value
     for i in range(tail_start, tail_start + added):                # the new blocks: identity at the start
         out[f"decoder.blocks.{i}.gamma"] = torch.zeros_like(fresh[f"decoder.blocks.{i}.gamma"])
+    return out
+
+
+# The representation encoder: net = [input conv, ConvNeXt blocks..., output conv]
+_REPR_BLOCK = re.compile(r"encoder\.net\.blocks\.(\d+)\.(.*)")
+
+
+def grow_representation_blocks(state: dict[str, torch.Tensor], old_blocks: int, new_blocks: int,
+                               fresh: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """`state` (a representation model with `old_blocks` blocks) mapped onto one with `new_blocks`, the new
+    blocks appended after the trained ones and starting as the identity; `fresh` is the new model's own state."""
+    if new_blocks <= old_blocks:
+        raise ValueError("the encoder's block count may only grow")
+    added = new_blocks - old_blocks
+    out = dict(fresh)
+    for key, value in state.items():
+        m = _REPR_BLOCK.match(key)
+        if m and int(m.group(1)) > old_blocks:            # the output conv moves behind the new blocks
+            key = f"encoder.net.blocks.{int(m.group(1)) + added}.{m.group(2)}"
+        out[key] = value
+    for i in range(1 + old_blocks, 1 + new_blocks):
+        out[f"encoder.net.blocks.{i}.gamma"] = torch.zeros_like(fresh[f"encoder.net.blocks.{i}.gamma"])
     return out

@@ -120,6 +120,11 @@ REPRESENTATION_PRESETS = {
     # encoder of this shape has too; docs/results/probes/README.md)
     "repr-v2-mel-ok5": RepresentationConfig(name="f3edge-repr-v2-mel-ok5", latent_space="f3-v2", rq_source="log-mel",
                                             out_kernel=5),
+    # deeper encoders, grown from an 8-block one (models/grow.py; stop 40: does capacity move the CTC probe?)
+    "repr-v2-mel-deep12": RepresentationConfig(name="f3edge-repr-v2-mel-deep12", latent_space="f3-v2",
+                                               rq_source="log-mel", blocks=12),
+    "repr-v2-mel-deep16": RepresentationConfig(name="f3edge-repr-v2-mel-deep16", latent_space="f3-v2",
+                                               rq_source="log-mel", blocks=16),
 }
 
 

@@ -386,19 +386,28 @@ class Trainer:
 
     def _load_initial_representation(self, name_or_path: str) -> str:
         """A representation run may start from a finished encoder of the same config, heads included (e.g. a
-        bundled one, run on with a new schedule); the optimizer and schedule start fresh (a resume overrides it)."""
+        bundled one, run on with a new schedule), or of fewer blocks (grown: models/grow.py); the optimizer and
+        schedule start fresh (a resume overrides it)."""
         from ..representation import load_representation
         from ..registry import resolve_representation_path
         path = resolve_representation_path(name_or_path)
         loaded = load_representation(path)
-        added = _added_heads(loaded.config.to_dict(), self.model_cfg)
+        old_blocks, new_blocks = loaded.config.blocks, self.model_cfg.blocks
+        grows = new_blocks > old_blocks   # a deeper encoder: the new blocks start as the identity
+        added = _added_heads(dict(loaded.config.to_dict(), blocks=new_blocks) if grows else loaded.config.to_dict(),
+                             self.model_cfg)
         if added is None:
             raise TrainingConfigError(f"{path}: its representation config differs from the run's "
                                       f"{self.cfg.model!r} (with this run's CTC units); init_from needs the same one, "
-                                      f"but for a head among {list(ADDABLE_HEADS.values())} this run adds")
+                                      f"but for more blocks or a head among {list(ADDABLE_HEADS.values())} this run "
+                                      f"adds")
         self.init_meta = loaded.meta
-        fresh = {k: v for k, v in self.model.state_dict().items() if k.startswith(added)}
-        self.model.load_state_dict({**loaded.model.state_dict(), **fresh})
+        own = self.model.state_dict()
+        state = loaded.model.state_dict()
+        if grows:
+            from ..models.grow import grow_representation_blocks
+            state = grow_representation_blocks(state, old_blocks, new_blocks, own)
+        self.model.load_state_dict({**state, **{k: v for k, v in own.items() if k.startswith(added)}})
         return loaded.sha256
 
     def _check_latent_space(self, distill: bool) -> None:
