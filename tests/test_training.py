@@ -59,11 +59,16 @@ def test_sigkill_then_restart_reproduces_the_uninterrupted_loss_curve(tiny_setup
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
     assert len(losses(d / "killed")) < 8, "the run finished before it could be killed"
+    saved = json.loads((d / "killed" / "last" / "state.json").read_text())["payload"]
     again = f3("train", "--config", d / "train.json", "--out", d / "killed")
     assert again.wait(timeout=300) == 0, again.stderr.read()
     resumed, reference = losses(d / "killed"), losses(d / "ref")
     assert [s for s, _ in resumed] == [s for s, _ in reference] == list(range(1, 9))
     assert [l for _, l in resumed] == pytest.approx([l for _, l in reference], rel=1e-6)
+    # the model's meta counts CPU and wall time of the steps over both sessions, not the last one's alone
+    meta = json.loads((d / "killed" / "model" / "meta.json").read_text())
+    assert saved["cpu_elapsed"] > 0 and meta["train_cpu_seconds"] >= saved["cpu_elapsed"] - 0.05
+    assert meta["train_wall_seconds"] >= saved["elapsed"] - 0.05
 
 
 def test_two_process_ddp_keeps_ranks_identical(tiny_setup):

@@ -56,13 +56,14 @@ def evaluate_snapshot(run_dir: str | Path, data: str | Path, every_nth_clip: int
     """Evaluate the run's current state (`last/`) on dev speech and append the point to `evals.json`."""
     from ..evaluation import evaluate, speech_clips
     from ..tokenizer import Tokenizer
+    from .run_state import cpu_seconds
     from .snapshot import load_run_snapshot, load_run_state
     run_dir = Path(run_dir)
     state = load_run_state(run_dir)
     tok = Tokenizer(load_run_snapshot(run_dir, ema=ema))
     clips = speech_clips(data)[::every_nth_clip]
     mean = evaluate(tok, clips, asr=False)["mean"]
-    point = {"step": state["step"], "cpu_hours": round(state["elapsed"] / 3600, 4), "ema": ema,
+    point = {"step": state["step"], "cpu_hours": round(cpu_seconds(state) / 3600, 4), "ema": ema,
              "clips": len(clips), **{k: round(v, 4) for k, v in mean.items() if isinstance(v, float)}}
     path = run_dir / "evals.json"
     evals = load_evals(path)

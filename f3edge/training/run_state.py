@@ -152,3 +152,9 @@ def load_latest(run_dir: str | os.PathLike, map_location: str | torch.device = "
     if errors:
         raise RunStateError("; ".join(errors) + ": no usable checkpoint to resume (move the run folder away to start over)")
     return None
+
+
+def cpu_seconds(state: dict) -> float:
+    """CPU seconds of a run's training steps over all its sessions. A state saved before CPU time was kept
+    records only wall time, which stands in for it (a one-thread run on an idle core)."""
+    return state.get("cpu_elapsed", state["elapsed"])

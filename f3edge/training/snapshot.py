@@ -35,7 +35,7 @@ def export_run_state(state_dir: str | Path, out: str | Path) -> Path:
     of them went on training. Autoencoders and representation encoders alike."""
     from ..checkpoint import save_checkpoint
     from ..models.representation import RepresentationConfig, RepresentationModel
-    from .run_state import load_state
+    from .run_state import cpu_seconds, load_state
     s = load_state(state_dir)
     saved = s["model_config"]
     if isinstance(saved, dict) and saved.get("kind") == RepresentationConfig.kind:
@@ -44,6 +44,7 @@ def export_run_state(state_dir: str | Path, out: str | Path) -> Path:
         model, recipe = build_model(ModelConfig.from_dict(saved)), "autoencoder"
     model.load_state_dict(s["ema"])
     return save_checkpoint(model.eval(), out, {"train_steps": s["step"], "train_seconds": round(s["elapsed"], 1),
+                                               "train_cpu_seconds": round(cpu_seconds(s), 1),
                                                "recipe": recipe, "snapshot_of": Path(state_dir).name})
 
 

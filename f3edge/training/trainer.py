@@ -33,7 +33,7 @@ from ..models import F3Codec, build_model
 from .config import TrainConfig
 from .lm_augment import mask_latents
 from .objectives import AutoencoderObjective, DistillObjective, RepresentationObjective, autocast
-from .run_state import load_latest, save_state
+from .run_state import cpu_seconds, load_latest, save_state
 
 CSV_FIELDS = ["step", "time_s", "lr", "sigma", "loss", "mel", "stft", "latent_mse", "latent_snr_db", "grad_norm",
               "cmag", "ccomplex", "phase", "phase_ip", "phase_gd", "phase_iaf", "consistency",
@@ -280,7 +280,8 @@ class Trainer:
             self.opt_d = torch.optim.AdamW(self.disc.parameters(), lr=cfg.disc_lr, betas=(0.8, 0.99))
             self.disc_wrapped = (nn.parallel.DistributedDataParallel(self.disc) if self.world > 1 else self.disc)
         self.step = 0
-        self.elapsed = 0.0
+        self.elapsed = 0.0          # wall seconds of training steps, over every session of the run
+        self.cpu_elapsed = 0.0      # this process's CPU seconds of training steps, likewise
         self.dev = self.held_lm = None
         if cfg.eval_every and self.is_main:
             if self.repr:
@@ -439,7 +440,7 @@ class Trainer:
     # --- checkpointing ---
     def _state(self) -> dict:
         return {
-            "step": self.step, "elapsed": self.elapsed,
+            "step": self.step, "elapsed": self.elapsed, "cpu_elapsed": self.cpu_elapsed,
             "model": self.model.state_dict(), "ema": self.ema.shadow.state_dict(),
             "opt": self.opt.state_dict(), "sched": self.sched.state_dict(),
             "torch_rng": torch.get_rng_state(), "numpy_rng": list(np.random.get_state()), "py_rng": random.getstate(),
@@ -482,6 +483,7 @@ class Trainer:
             self.disc.load_state_dict(s["disc"])
             self.opt_d.load_state_dict(s["opt_d"])
         self.step, self.elapsed = s["step"], s["elapsed"]
+        self.cpu_elapsed = cpu_seconds(s)
         if self.is_main:
             self._truncate_log(self.step)
             for log in (self.dev, self.held_lm):
@@ -610,6 +612,7 @@ class Trainer:
         bar = self._progress()
         t0 = time.time() - self.elapsed
         session_start, cpu_start = time.time(), time.process_time()
+        cpu_before = self.cpu_elapsed
         acc: dict[str, list[float]] = {}
         with open(log_path, "a", newline="") if self.is_main else open(os.devnull, "w") as logf:
             w = csv.DictWriter(logf, CSV_FIELDS, extrasaction="ignore")
@@ -620,6 +623,7 @@ class Trainer:
                 for k, v in row.items():
                     acc.setdefault(k, []).append(v)
                 self.elapsed = time.time() - t0
+                self.cpu_elapsed = cpu_before + time.process_time() - cpu_start
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{row['loss']:.3f}", mel=f"{row['mel']:.3f}")
@@ -689,7 +693,8 @@ class Trainer:
         return save_checkpoint(self.ema.shadow, self.out / "model", self._meta())
 
     def _meta(self) -> dict:
-        meta = {"train_steps": self.step, "train_cpu_seconds": round(self.elapsed, 1),
+        meta = {"train_steps": self.step, "train_cpu_seconds": round(self.cpu_elapsed, 1),
+                "train_wall_seconds": round(self.elapsed, 1),
                 "world_size": self.world, "recipe": self.recipe}
         if self.lm_decoder is not None:
             meta["frozen_lm"] = self.cfg.lm_model
@@ -699,7 +704,7 @@ class Trainer:
             prior = self.init_meta
             meta.update(init_sha256=self.init_sha, frozen=list(self.cfg.freeze),
                         total_train_steps=self.step + prior.get("total_train_steps", prior.get("train_steps", 0)),
-                        total_train_cpu_seconds=round(self.elapsed + prior.get(
+                        total_train_cpu_seconds=round(self.cpu_elapsed + prior.get(
                             "total_train_cpu_seconds", prior.get("train_cpu_seconds", 0.0)), 1))
         return meta
 
