@@ -29,27 +29,31 @@ def can_grow(old: ModelConfig, new: ModelConfig) -> bool:
             and dataclasses.replace(old.net, decoder_fine_blocks=old.net.decoder_fine) == same_net)
 
 
+def _insert_identity_blocks(state: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor], prefix: str, at: int,
+                            added: int) -> dict[str, torch.Tensor]:
+    """`state` with `added` blocks inserted at index `at` of the module list `prefix` (the layers from `at` on move
+    behind them); the new blocks take `fresh`'s weights (the new model's own) with gamma = 0, the identity."""
+    pattern = re.compile(re.escape(prefix) + r"\.(\d+)\.(.*)")
+    out = dict(fresh)
+    for key, value in state.items():
+        m = pattern.match(key)
+        if m and int(m.group(1)) >= at:
+            key = f"{prefix}.{int(m.group(1)) + added}.{m.group(2)}"
+        out[key] = value
+    for i in range(at, at + added):
+        out[f"{prefix}.{i}.gamma"] = torch.zeros_like(fresh[f"{prefix}.{i}.gamma"])
+    return out
+
+
 def grow_decoder_fine_blocks(state: dict[str, torch.Tensor], old: ModelConfig, new: ModelConfig,
                              fresh: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """`state` (a checkpoint of `old`) mapped onto a model of `new`; `fresh` is the new model's own state
     (it supplies the new blocks' initial weights)."""
     if not can_grow(old, new):
         raise ValueError("only the decoder's fine-block count may grow")
-    added = new.net.decoder_fine - old.net.decoder_fine
-    tail_start = _first_fine_index(old) + old.net.decoder_fine    # the spectral head onwards shift by `added`
-    out = dict(fresh)
-    for key, value in state.items():
-        m = re.match(r"decoder\.blocks\.(\d+)\.(.*)", key)
-        if m and int(m.group(1)) >= tail_start:
-            key = f"decoder.blocks.{int(m.group(1)) + added}.{m.group(2)}"
-        out[key] = value
-    for i in range(tail_start, tail_start + added):                # the new blocks: identity at the start
-        out[f"decoder.blocks.{i}.gamma"] = torch.zeros_like(fresh[f"decoder.blocks.{i}.gamma"])
-    return out
-
-
-# The representation encoder: net = [input conv, ConvNeXt blocks..., output conv]
-_REPR_BLOCK = re.compile(r"encoder\.net\.blocks\.(\d+)\.(.*)")
+    # after the trained fine blocks: the spectral head onwards move behind the new ones
+    return _insert_identity_blocks(state, fresh, "decoder.blocks", _first_fine_index(old) + old.net.decoder_fine,
+                                   new.net.decoder_fine - old.net.decoder_fine)
 
 
 def grow_representation_blocks(state: dict[str, torch.Tensor], old_blocks: int, new_blocks: int,
@@ -58,13 +62,5 @@ def grow_representation_blocks(state: dict[str, torch.Tensor], old_blocks: int, 
     blocks appended after the trained ones and starting as the identity; `fresh` is the new model's own state."""
     if new_blocks <= old_blocks:
         raise ValueError("the encoder's block count may only grow")
-    added = new_blocks - old_blocks
-    out = dict(fresh)
-    for key, value in state.items():
-        m = _REPR_BLOCK.match(key)
-        if m and int(m.group(1)) > old_blocks:            # the output conv moves behind the new blocks
-            key = f"encoder.net.blocks.{int(m.group(1)) + added}.{m.group(2)}"
-        out[key] = value
-    for i in range(1 + old_blocks, 1 + new_blocks):
-        out[f"encoder.net.blocks.{i}.gamma"] = torch.zeros_like(fresh[f"encoder.net.blocks.{i}.gamma"])
-    return out
+    # net = [input conv, ConvNeXt blocks..., output conv]: the output conv moves behind the new blocks
+    return _insert_identity_blocks(state, fresh, "encoder.net.blocks", 1 + old_blocks, new_blocks - old_blocks)

@@ -14,7 +14,7 @@ class TrainConfig:
     teacher: str | None = None             # distillation: teacher checkpoint dir or registry name
     init_from: str | None = None           # fine-tuning: start from these weights (checkpoint dir or registry name;
                                            # representation runs: an encoder of the same config, heads included,
-                                           # but for a head this run adds, which starts fresh)
+                                           # but for a head this run adds, which starts fresh, or fewer blocks)
     continue_from: str | None = None       # representation runs: an empty `out` starts from this run folder's latest
                                            # state (step, schedule, optimizer, samplers); a head this config adds
                                            # (ctc_weight) starts from its init: a same-start arm of a comparison

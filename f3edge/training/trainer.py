@@ -394,9 +394,8 @@ class Trainer:
         path = resolve_representation_path(name_or_path)
         loaded = load_representation(path)
         old_blocks, new_blocks = loaded.config.blocks, self.model_cfg.blocks
-        grows = new_blocks > old_blocks   # a deeper encoder: the new blocks start as the identity
-        added = _added_heads(dict(loaded.config.to_dict(), blocks=new_blocks) if grows else loaded.config.to_dict(),
-                             self.model_cfg)
+        # a deeper encoder may start from it (the new blocks start as the identity); a shallower one may not
+        added = _added_heads(dict(loaded.config.to_dict(), blocks=max(old_blocks, new_blocks)), self.model_cfg)
         if added is None:
             raise TrainingConfigError(f"{path}: its representation config differs from the run's "
                                       f"{self.cfg.model!r} (with this run's CTC units); init_from needs the same one, "
@@ -405,7 +404,7 @@ class Trainer:
         self.init_meta = loaded.meta
         own = self.model.state_dict()
         state = loaded.model.state_dict()
-        if grows:
+        if new_blocks > old_blocks:
             from ..models.grow import grow_representation_blocks
             state = grow_representation_blocks(state, old_blocks, new_blocks, own)
         self.model.load_state_dict({**state, **{k: v for k, v in own.items() if k.startswith(added)}})
@@ -612,7 +611,7 @@ class Trainer:
         bar = self._progress()
         t0 = time.time() - self.elapsed
         session_start, cpu_start = time.time(), time.process_time()
-        cpu_before = self.cpu_elapsed
+        cpu_t0 = cpu_start - self.cpu_elapsed
         acc: dict[str, list[float]] = {}
         with open(log_path, "a", newline="") if self.is_main else open(os.devnull, "w") as logf:
             w = csv.DictWriter(logf, CSV_FIELDS, extrasaction="ignore")
@@ -623,7 +622,7 @@ class Trainer:
                 for k, v in row.items():
                     acc.setdefault(k, []).append(v)
                 self.elapsed = time.time() - t0
-                self.cpu_elapsed = cpu_before + time.process_time() - cpu_start
+                self.cpu_elapsed = time.process_time() - cpu_t0
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{row['loss']:.3f}", mel=f"{row['mel']:.3f}")
