@@ -19,6 +19,7 @@ import argparse
 import json
 import math
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +128,10 @@ def plot(results: dict[str, dict], table: dict, out: str | Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     tasks = list(dict.fromkeys(t for rec in table.values() for t in rec))
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 4.2), squeeze=False)
+    # the legend goes below the panels: recipe names are long, and inside a panel they squeeze it
+    legend_rows = math.ceil(len(table) / 2)
+    legend_inches = 0.2 + 0.2 * legend_rows
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 4.2 + legend_inches), squeeze=False)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, task in zip(axes[0], tasks):
         for i, (recipe, rec) in enumerate(table.items()):
@@ -149,10 +153,12 @@ def plot(results: dict[str, dict], table: dict, out: str | Path) -> None:
         ax.set_ylabel(label, fontsize=9)
         ax.set_title(title(results[task]), fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7, loc="best")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, [textwrap.shorten(label, 110, placeholder="...") for label in labels], loc="lower center",
+               ncol=2, fontsize=7, frameon=False)
     fig.suptitle("Probe score against training steps (mean and 95 % interval, 3 seeds); dashed: the bar each recipe "
                  "must clear; dotted: power-law fit of the error, where it falls, extrapolated to 10x", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, legend_inches / fig.get_figheight(), 1, 1))
     with atomic_path(out) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)

@@ -11,7 +11,10 @@ its own (the headline metric only), which the figure (`benchmarks.probes_plot`) 
 
 Prints each row's mean and 95 % interval (the probes' own `interval`) over those splits. With --candidate it
 also says whether the candidate's interval is clear of every --against row's, in the metric's better
-direction (lower digit error rate, higher accuracy)."""
+direction (lower digit error rate, higher accuracy), and, beside that verdict, the paired comparison the
+splits allow: the candidate's advantage over each row split by split (positive: better), its mean and 95 %
+interval, and on how many splits it is better. The verdict is the issue's bar; the paired figures are reported
+next to it, never in its place."""
 from __future__ import annotations
 
 import argparse
@@ -66,6 +69,22 @@ def verdicts(s: dict, candidate: str, against: list[str]) -> dict[str, bool]:
     return {n: meets_bar(c["mean"], c["ci95"], bar_threshold(rows, key, [n]), key) for n in against}
 
 
+def paired(result: dict, candidate: str, against: list[str], splits: list[int]) -> dict[str, dict]:
+    """{row: the candidate's advantage over it on each split (the metric's better direction positive), its
+    interval, and the count of splits where it is positive}."""
+    from .probes_plot import lower_is_better
+    metric = headline_metric(result)[0]
+    sign = -1.0 if lower_is_better(metric) else 1.0
+    mine = runs_over(candidate, result["rows"][candidate][metric]["runs"], splits)
+    out = {}
+    for name in against:
+        theirs = runs_over(name, result["rows"][name][metric]["runs"], splits)
+        advantage = [sign * (c - t) for c, t in zip(mine, theirs)]
+        out[name] = {"advantage": interval(advantage), "better_on": sum(a > 0 for a in advantage),
+                     "splits": len(advantage)}
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("json", nargs="+", help="probe results (benchmarks/probes.py --json), read as one")
@@ -89,6 +108,10 @@ def main(argv=None) -> int:
         clears = verdicts(s, candidate, against)
         for n, ok in clears.items():
             print(f"  candidate {'clear of' if ok else 'overlaps'} {n}")
+        for n, v in paired(result, candidate, against, a.splits).items():
+            d = v["advantage"]
+            print(f"  paired: candidate better by {d['mean']:+.4f} +- {d['ci95']:.4f}, on {v['better_on']} of "
+                  f"{v['splits']} splits, than {n}")
         print("confirmed" if all(clears.values()) else "not confirmed")
     if a.json_out:
         write_text(a.json_out, json.dumps(as_result(result, s, a.splits), indent=1) + "\n")

@@ -88,3 +88,15 @@ def test_a_results_file_of_another_layout_or_a_bad_tasks_list_is_one_line_and_ex
                                                     "tasks": "kws"}}}))
     assert main([str(tmp_path), "--spec", str(spec)]) == 2
     assert "tasks must be a list" in capsys.readouterr().err
+
+
+def test_the_committed_spec_names_only_rows_the_committed_probe_results_hold():
+    """A probe row renamed after the spec was written (a bundle's label moved on) stops the committed table
+    from being regenerated; this catches it when the rename lands, not stops later."""
+    from pathlib import Path
+
+    from benchmarks.learning_curve import TASKS, read_spec
+    folder = Path(__file__).resolve().parents[1] / "docs/results/probes/v2"
+    results = {t: json.loads((folder / f"{t}.json").read_text()) for t in TASKS}
+    table = curves(results, read_spec(str(folder / "learning_curves_spec.json")))
+    assert set(table) == set(read_spec(str(folder / "learning_curves_spec.json"))["recipes"])

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from benchmarks.probe_splits import find_row, main, subset, verdicts
+from benchmarks.probe_splits import find_row, main, paired, subset, verdicts
 from benchmarks.probes import interval
 
 
@@ -90,3 +90,23 @@ def test_the_subset_written_out_is_a_probe_result_over_those_splits_alone(tmp_pa
     assert sub["seeds"] == 3 and sub["splits"] == [3, 4, 5] and sub["fits"] == 5
     assert sub["rows"]["a"] == {"digit_error_rate": interval([0.01, 0.02, 0.03]), "dim": 4}
     assert probes_plot.read_results(out.parent) == [sub]
+
+
+def test_the_paired_advantage_is_positive_where_the_candidate_is_better_in_the_metrics_direction():
+    errors = result("digit_error_rate", {"cand": [0.010, 0.020, 0.040], "base": [0.020, 0.025, 0.035]})
+    p = paired(errors, "cand", ["base"], [0, 1, 2])["base"]
+    assert p["advantage"]["runs"] == pytest.approx([0.010, 0.005, -0.005])   # lower error is better
+    assert p["better_on"] == 2 and p["splits"] == 3
+    accuracy = result("linear", {"cand": [0.9, 0.8], "base": [0.7, 0.85]})
+    p = paired(accuracy, "cand", ["base"], [0, 1])["base"]
+    assert p["advantage"]["runs"] == pytest.approx([0.2, -0.05]) and p["better_on"] == 1
+
+
+def test_the_cli_prints_the_paired_figures_beside_the_verdict_without_changing_it(tmp_path, capsys):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(result("digit_error_rate", {   # better on every split, intervals overlapping
+        "cand": [0.010, 0.030, 0.050], "stacked": [0.015, 0.036, 0.058]})))
+    assert main([str(path), "--splits", "0", "1", "2", "--candidate", "cand", "--against", "stacked"]) == 0
+    out = capsys.readouterr().out
+    assert "paired: candidate better by +0.0063" in out and "on 3 of 3 splits" in out
+    assert out.strip().endswith("not confirmed")
