@@ -67,5 +67,5 @@ def test_each_unit_kind_names_its_head_size_and_an_unknown_kind_is_a_config_erro
     assert ctc_units.classes("characters") == char_ctc.CLASSES and ctc_units.classes("phones") == CLASSES
     ids, lengths = ctc_units.targets("characters")(["ab"], ["en"])
     assert lengths.tolist() == [2] and ids.tolist() == char_ctc.characters("ab")
-    with pytest.raises(TrainingConfigError, match="ctc_units must be one of characters, phones"):
-        ctc_units.classes("words")
+    with pytest.raises(TrainingConfigError, match="ctc_units must be one of characters, phones, words"):
+        ctc_units.classes("syllables")

