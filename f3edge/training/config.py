@@ -70,8 +70,8 @@ class TrainConfig:
                                            # (synthetic speech, `f3edge data synth`) used for training and never
                                            # held out: the held-out loss stays on the real speech of lm_transcripts
     lm_batch_size: int = 8
-    ctc_weight: float = 0.0                # > 0: a per-frame character CTC objective on the frozen LM's transcribed
-                                           # clips, through a linear head on the features (char_ctc.py); needs lm_weight
+    ctc_weight: float = 0.0                # > 0: a per-frame CTC objective on the frozen LM's transcribed clips,
+                                           # through a linear head on the features (ctc_units.py); needs lm_weight
     ctc_units: str = "characters"          # what that head spells: characters | phones | words (ctc_units.py)
     distill_weight: float = 0.0            # > 0: a linear head on the features regresses the frozen LM's own Whisper
                                            # encoder features of the same clips (encoder_distill.py); needs lm_weight
