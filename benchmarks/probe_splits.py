@@ -24,7 +24,7 @@ import sys
 from .json_out import write_text
 from .learning_curve import bar_threshold, meets_bar
 from .probes import interval, read_as_one
-from .probes_plot import metric as headline_metric
+from .probes_plot import lower_is_better, metric as headline_metric
 
 
 def find_row(rows: dict, name: str) -> str:
@@ -72,7 +72,6 @@ def verdicts(s: dict, candidate: str, against: list[str]) -> dict[str, bool]:
 def paired(result: dict, candidate: str, against: list[str], splits: list[int]) -> dict[str, dict]:
     """{row: the candidate's advantage over it on each split (the metric's better direction positive), its
     interval, and the count of splits where it is positive}."""
-    from .probes_plot import lower_is_better
     metric = headline_metric(result)[0]
     sign = -1.0 if lower_is_better(metric) else 1.0
     mine = runs_over(candidate, result["rows"][candidate][metric]["runs"], splits)

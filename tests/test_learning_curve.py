@@ -98,5 +98,6 @@ def test_the_committed_spec_names_only_rows_the_committed_probe_results_hold():
     from benchmarks.learning_curve import TASKS, read_spec
     folder = Path(__file__).resolve().parents[1] / "docs/results/probes/v2"
     results = {t: json.loads((folder / f"{t}.json").read_text()) for t in TASKS}
-    table = curves(results, read_spec(str(folder / "learning_curves_spec.json")))
-    assert set(table) == set(read_spec(str(folder / "learning_curves_spec.json"))["recipes"])
+    spec = read_spec(str(folder / "learning_curves_spec.json"))
+    table = curves(results, spec)
+    assert set(table) == set(spec["recipes"])

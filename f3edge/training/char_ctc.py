@@ -21,11 +21,16 @@ CLASSES = len(ALPHABET) + 1            # the head's outputs: blank, then ALPHABE
 _INDEX = {c: i + 1 for i, c in enumerate(ALPHABET)}
 
 
-def characters(text: str) -> list[int]:
-    """The head's target ids of `text` (no blank)."""
+def spelled(text: str) -> str:
+    """`text` in the alphabet: lowercase, accents stripped, other characters dropped, spaces collapsed."""
     plain = unicodedata.normalize("NFKD", text.lower())
     kept = "".join(c if c in _INDEX else " " if c.isspace() else "" for c in plain if not unicodedata.combining(c))
-    return [_INDEX[c] for c in " ".join(kept.split())]
+    return " ".join(kept.split())
+
+
+def characters(text: str) -> list[int]:
+    """The head's target ids of `text` (no blank)."""
+    return [_INDEX[c] for c in spelled(text)]
 
 
 def ctc_layout(rows: list[list[int]]) -> tuple[Tensor, Tensor]:

@@ -13,9 +13,15 @@ from torch import Tensor
 
 from . import char_ctc, phone_ctc, word_ctc
 
-KINDS = ("characters", "phones", "words")
-
 Targets = Callable[[list[str], list[str]], tuple[Tensor, Tensor]]   # (texts, languages) -> (ids, lengths)
+
+# kind -> (the head's outputs, blank included; a maker of the kind's Targets)
+_UNITS: dict[str, tuple[int, Callable[[], Targets]]] = {
+    "characters": (char_ctc.CLASSES, lambda: lambda texts, languages: char_ctc.character_targets(texts)),
+    "phones": (phone_ctc.CLASSES, lambda: phone_ctc.Phonemizer().targets),
+    "words": (word_ctc.CLASSES, lambda: lambda texts, languages: word_ctc.word_targets(texts)),
+}
+KINDS = tuple(_UNITS)
 
 
 def check(kind: str) -> None:
@@ -27,14 +33,10 @@ def check(kind: str) -> None:
 def classes(kind: str) -> int:
     """The head's outputs (blank included)."""
     check(kind)
-    return {"characters": char_ctc.CLASSES, "phones": phone_ctc.CLASSES, "words": word_ctc.CLASSES}[kind]
+    return _UNITS[kind][0]
 
 
 def targets(kind: str) -> Targets:
     """The function that turns a batch's transcripts (and their languages) into CTC targets."""
     check(kind)
-    if kind == "characters":
-        return lambda texts, languages: char_ctc.character_targets(texts)
-    if kind == "words":
-        return lambda texts, languages: word_ctc.word_targets(texts)
-    return phone_ctc.Phonemizer().targets
+    return _UNITS[kind][1]()

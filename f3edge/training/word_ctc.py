@@ -19,7 +19,7 @@ import zlib
 
 from torch import Tensor
 
-from .char_ctc import ALPHABET, characters, ctc_layout
+from .char_ctc import ctc_layout, spelled
 
 BUCKETS = 2048
 CLASSES = BUCKETS + 1       # blank, then the word classes
@@ -28,8 +28,7 @@ DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "e
 
 def words(text: str) -> list[str]:
     """`text` as char_ctc spells it, split into words, lone numerals read as words."""
-    spelled = "".join(ALPHABET[i - 1] for i in characters(text))
-    return [DIGIT_WORDS[int(w)] if len(w) == 1 and w.isdigit() else w for w in spelled.split()]
+    return [DIGIT_WORDS[int(w)] if len(w) == 1 and w.isdigit() else w for w in spelled(text).split()]
 
 
 def word_class(word: str) -> int:
